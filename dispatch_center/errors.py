@@ -1,0 +1,73 @@
+"""Domain errors, mapped once to HTTP answers (API) and form errors (console).
+
+Services raise these; views never build error responses by hand.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class DomainError(Exception):
+    """A business rule refused the request (HTTP 409 with a code)."""
+
+    code = "conflict"
+    status_code = status.HTTP_409_CONFLICT
+
+    def __init__(self, detail: str, *, code: str | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+
+
+class Conflict(DomainError):
+    code = "conflict"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+
+
+class IdempotencyConflict(DomainError):
+    code = "idempotency_conflict"
+
+
+class NotDispatchable(DomainError):
+    code = "not_dispatchable"
+
+
+class AlreadyAssigned(DomainError):
+    code = "already_assigned"
+
+
+class InvalidInput(Exception):
+    """Bad input found by a service (HTTP 400 ``{field: [message]}``)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.errors = {field: [message]}
+
+
+class Forbidden(Exception):
+    """The user may not do this to this object (HTTP 403)."""
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(
+            {"code": exc.code, "detail": exc.detail}, status=exc.status_code
+        )
+    if isinstance(exc, InvalidInput):
+        return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Forbidden):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return exception_handler(exc, context)

@@ -1,0 +1,37 @@
+"""Roles are Django groups with the names fixed by API.md."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", "综合调度员"
+    HOTLINE_AGENT = "hotline_agent", "10000号坐席"
+    TECHNICIAN = "technician", "装维工程师"
+    SUPERVISOR = "supervisor", "班组长/审核"
+    MANAGER = "manager", "质量管控经理"
+    FINANCE = "finance", "财务/稽核"
+    CRM = "crm", "CRM系统"
+
+
+ALL_ROLES = frozenset(Role.values)
+
+
+def roles_of(user) -> frozenset[str]:
+    """The user's role names, read once per request and cached on the user.
+
+    ``RoleTokenAuthentication`` fills the cache in the same query as the token.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_role_names", None)
+    if cached is None:
+        if user.is_superuser:
+            cached = ALL_ROLES
+        else:
+            cached = frozenset(user.groups.values_list("name", flat=True)) & ALL_ROLES
+        user._role_names = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))

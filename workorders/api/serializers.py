@@ -1,0 +1,183 @@
+from django.core.validators import RegexValidator
+from rest_framework import serializers
+
+from org.models import Product
+
+from ..models import (
+    Customer,
+    CustomerLevel,
+    DelayCause,
+    Kind,
+    Resolution,
+    Segment,
+    Source,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from ..services import CustomerIn, OrderIn
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9-]{5,20}$", "电话号码格式不正确 (digits, 5-20)"
+)
+
+
+class CustomerInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=20, validators=[phone_validator])
+    account = serializers.CharField(
+        max_length=64, required=False, default="", allow_blank=True
+    )
+    level = serializers.ChoiceField(
+        CustomerLevel.choices, default=CustomerLevel.ORDINARY
+    )
+    segment = serializers.ChoiceField(Segment.choices, default=Segment.PUBLIC)
+
+
+class WorkOrderCreateSerializer(serializers.Serializer):
+    crm_order_id = serializers.CharField(
+        max_length=64, required=False, default="", allow_blank=True
+    )
+    source = serializers.ChoiceField(Source.choices)
+    kind = serializers.ChoiceField(Kind.choices)
+    product = serializers.ChoiceField(Product.choices)
+    customer = CustomerInSerializer()
+    address = serializers.CharField(max_length=255)
+    package_area = serializers.CharField(max_length=32)
+    lat = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-90, max_value=90
+    )
+    lng = serializers.FloatField(
+        required=False, allow_null=True, default=None, min_value=-180, max_value=180
+    )
+    same_day_requested = serializers.BooleanField(required=False, default=True)
+    accepted_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None
+    )
+    appointment_start = serializers.DateTimeField(
+        required=False, allow_null=True, default=None
+    )
+    appointment_end = serializers.DateTimeField(
+        required=False, allow_null=True, default=None
+    )
+    description = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=2000
+    )
+
+    def to_order_in(self) -> OrderIn:
+        data = dict(self.validated_data)
+        data["customer"] = CustomerIn(**data["customer"])
+        return OrderIn(**data)
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "phone", "account", "level", "segment"]
+
+
+class WorkOrderSerializer(serializers.ModelSerializer):
+    customer = CustomerSerializer(read_only=True)
+    package_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    district = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    technician = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = WorkOrder
+        fields = [
+            "id",
+            "number",
+            "crm_order_id",
+            "source",
+            "kind",
+            "product",
+            "status",
+            "status_display",
+            "customer",
+            "address",
+            "package_area",
+            "group",
+            "district",
+            "lat",
+            "lng",
+            "description",
+            "accepted_at",
+            "same_day_requested",
+            "is_same_day",
+            "deadline",
+            "deadline_basis",
+            "dispatched_at",
+            "first_response_due",
+            "first_contact_at",
+            "technician",
+            "appointment_start",
+            "appointment_end",
+            "arrived_at",
+            "urge_count",
+            "escalation_level",
+            "is_repeat_fault",
+            "completed_at",
+            "resolution",
+            "delay_cause",
+            "cancelled_at",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_name", read_only=True)
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = WorkOrderEvent
+        fields = [
+            "id",
+            "at",
+            "kind",
+            "kind_display",
+            "actor",
+            "from_status",
+            "to_status",
+            "reason",
+            "data",
+        ]
+        read_only_fields = fields
+
+
+class DispatchInSerializer(serializers.Serializer):
+    technician = serializers.CharField(max_length=32)
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=500
+    )
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class ContactInSerializer(serializers.Serializer):
+    appointment_start = serializers.DateTimeField()
+    appointment_end = serializers.DateTimeField()
+
+
+class CompleteInSerializer(serializers.Serializer):
+    resolution = serializers.ChoiceField(Resolution.choices)
+    delay_cause = serializers.ChoiceField(
+        DelayCause.choices, required=False, allow_null=True, default=None
+    )
+    evidence = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=255
+    )
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=2000
+    )
+
+
+class CancelInSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=255)

@@ -1,0 +1,160 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from dispatch_center.errors import InvalidInput
+from dispatch_center.permissions import HasAnyRole, role_permission
+from dispatch_center.roles import Role
+from org.models import Technician
+
+from .. import services
+from ..selectors import order_timeline, orders_visible_to
+from . import serializers as s
+from .filters import WorkOrderFilter
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Replays with the same key and content return the first order (200).",
+)
+
+CREATORS = (Role.CRM, Role.HOTLINE_AGENT, Role.DISPATCHER, Role.SUPERVISOR)
+DISPATCHERS = (Role.DISPATCHER, Role.SUPERVISOR)
+WORKERS = (Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR)
+COMPLETERS = (Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR, Role.HOTLINE_AGENT)
+CANCELLERS = (Role.CRM, Role.HOTLINE_AGENT, Role.DISPATCHER, Role.SUPERVISOR)
+
+ACTION_ROLES = {
+    "create": CREATORS,
+    "dispatch_order": DISPATCHERS,
+    "accept": WORKERS,
+    "contact": WORKERS,
+    "arrive": WORKERS,
+    "complete": COMPLETERS,
+    "cancel": CANCELLERS,
+}
+
+
+def order_action(name, request_serializer, *, url_path=None, summary=""):
+    """Declare a POST action on an order, documented for the schema."""
+    return lambda fn: extend_schema(
+        request=request_serializer,
+        responses={200: s.WorkOrderSerializer},
+        summary=summary,
+    )(action(detail=True, methods=["post"], url_path=url_path or name)(fn))
+
+
+class WorkOrderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = s.WorkOrderSerializer
+    filterset_class = WorkOrderFilter
+    queryset = services.WorkOrder.objects.none()
+
+    def get_queryset(self):
+        return orders_visible_to(self.request.user).order_by("-accepted_at", "-id")
+
+    def get_permissions(self):
+        roles = ACTION_ROLES.get(self.action)
+        return [role_permission(*roles)() if roles else HasAnyRole()]
+
+    def _respond(self, order, code=status.HTTP_200_OK):
+        return Response(s.WorkOrderSerializer(order).data, status=code)
+
+    def _input(self, serializer_class):
+        ser = serializer_class(data=self.request.data)
+        ser.is_valid(raise_exception=True)
+        return ser.validated_data
+
+    @extend_schema(
+        request=s.WorkOrderCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: s.WorkOrderSerializer, 200: s.WorkOrderSerializer},
+        summary="Create an order (CRM install/move, hotline repair); idempotent",
+    )
+    def create(self, request):
+        ser = s.WorkOrderCreateSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if len(key) > 128:
+            raise InvalidInput("Idempotency-Key", "at most 128 characters")
+        order, created = services.work_order_create(
+            data=ser.to_order_in(), by=request.user, idempotency_key=key
+        )
+        return self._respond(
+            order, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        responses={200: s.EventSerializer(many=True)}, summary="Order timeline"
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        order = self.get_object()
+        return Response(s.EventSerializer(order_timeline(order), many=True).data)
+
+    @order_action(
+        "dispatch", s.DispatchInSerializer, summary="Assign or reassign (dispatcher)"
+    )
+    def dispatch_order(self, request, pk=None):
+        data = self._input(s.DispatchInSerializer)
+        order = self.get_object()
+        technician = Technician.objects.filter(code=data["technician"]).first()
+        if technician is None:
+            raise InvalidInput(
+                "technician",
+                f"未知的装维工程师 unknown technician {data['technician']!r}",
+            )
+        services.work_order_dispatch(
+            order, technician=technician, by=request.user, note=data["note"]
+        )
+        return self._respond(order)
+
+    @order_action("accept", s.EmptySerializer, summary="Technician accepts")
+    def accept(self, request, pk=None):
+        order = self.get_object()
+        return self._respond(services.work_order_accept(order, by=request.user))
+
+    @order_action(
+        "contact", s.ContactInSerializer, summary="First contact and appointment"
+    )
+    def contact(self, request, pk=None):
+        data = self._input(s.ContactInSerializer)
+        order = self.get_object()
+        return self._respond(
+            services.work_order_contact(order, by=request.user, **data)
+        )
+
+    @order_action("arrive", s.EmptySerializer, summary="Technician on site")
+    def arrive(self, request, pk=None):
+        order = self.get_object()
+        return self._respond(services.work_order_arrive(order, by=request.user))
+
+    @order_action(
+        "complete", s.CompleteInSerializer, summary="Report completion (报竣)"
+    )
+    def complete(self, request, pk=None):
+        data = self._input(s.CompleteInSerializer)
+        order = self.get_object()
+        return self._respond(
+            services.work_order_complete(
+                order,
+                by=request.user,
+                resolution=data["resolution"],
+                delay_cause=data["delay_cause"] or "",
+                evidence=data["evidence"],
+                note=data["note"],
+            )
+        )
+
+    @order_action("cancel", s.CancelInSerializer, summary="Cancel (撤单)")
+    def cancel(self, request, pk=None):
+        data = self._input(s.CancelInSerializer)
+        order = self.get_object()
+        return self._respond(
+            services.work_order_cancel(order, by=request.user, reason=data["reason"])
+        )

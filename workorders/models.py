@@ -1,0 +1,333 @@
+"""Customers, work orders, the order timeline and the deadline policy."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from org.models import District, PackageArea, Product, RegionGroup, Technician
+
+from . import rules
+
+
+class CustomerLevel(models.TextChoices):
+    DIAMOND = "diamond", _("钻石")
+    GOLD = "gold", _("金")
+    SILVER = "silver", _("银")
+    ORDINARY = "ordinary", _("普通")
+
+
+class Segment(models.TextChoices):
+    PUBLIC = "public", _("公众")
+    GOVERNMENT_ENTERPRISE = "government_enterprise", _("政企")
+    CAMPUS = "campus", _("校园")
+
+
+class Kind(models.TextChoices):
+    INSTALL = "install", _("新装")
+    MOVE = "move", _("移机")
+    REPAIR = "repair", _("修障")
+
+
+class Source(models.TextChoices):
+    CRM = "crm", _("CRM")
+    HOTLINE = "hotline", _("10000号")
+    SELF_SERVICE = "self_service", _("自助")
+
+
+class Status(models.TextChoices):
+    PENDING = rules.PENDING, _("待派")
+    DISPATCHED = rules.DISPATCHED, _("已派")
+    ACCEPTED = rules.ACCEPTED, _("已接单")
+    APPOINTED = rules.APPOINTED, _("已预约")
+    ON_SITE = rules.ON_SITE, _("处理中")
+    SUSPENDED = rules.SUSPENDED, _("挂起")
+    COMPLETED = rules.COMPLETED, _("已竣工")
+    CLOSED = rules.CLOSED, _("已归档")
+    CANCELLED = rules.CANCELLED, _("已撤单")
+
+
+class Resolution(models.TextChoices):
+    ONSITE = "onsite", _("上门处理")
+    REMOTE = "remote", _("远程处理")
+
+
+class DelayCause(models.TextChoices):
+    INSTALLER = "installer", _("装维原因")
+    CUSTOMER = "customer", _("客户原因")
+    THIRD_PARTY = "third_party", _("第三方原因")
+    FORCE_MAJEURE = "force_majeure", _("不可抗力")
+    NETWORK_RESOURCE = "network_resource", _("网络资源")
+    ACCEPTANCE_ERROR = "acceptance_error", _("受理失误")
+    OTHER = "other", _("其他")
+
+
+class Customer(models.Model):
+    name = models.CharField(_("姓名"), max_length=100)
+    phone = models.CharField(_("电话"), max_length=20, db_index=True)
+    account = models.CharField(_("账号"), max_length=64, blank=True, default="")
+    level = models.CharField(
+        _("客户等级"),
+        max_length=16,
+        choices=CustomerLevel.choices,
+        default=CustomerLevel.ORDINARY,
+    )
+    segment = models.CharField(
+        _("客户类型"), max_length=32, choices=Segment.choices, default=Segment.PUBLIC
+    )
+    address = models.CharField(_("地址"), max_length=255, blank=True, default="")
+    package_area = models.ForeignKey(
+        PackageArea, models.SET_NULL, null=True, blank=True, verbose_name=_("小包区")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = verbose_name
+
+    def __str__(self):
+        return f"{self.name} {self.phone}"
+
+    @property
+    def is_vip(self) -> bool:
+        return self.level in rules.VIP_LEVELS
+
+
+class WorkOrder(models.Model):
+    number = models.CharField(_("工单号"), max_length=32, unique=True)
+    crm_order_id = models.CharField(
+        _("CRM订单号"), max_length=64, blank=True, default=""
+    )
+    idempotency_key = models.CharField(max_length=128, blank=True, default="")
+    request_hash = models.CharField(max_length=64, blank=True, default="")
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    product = models.CharField(_("产品"), max_length=32, choices=Product.choices)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    customer = models.ForeignKey(
+        Customer, models.PROTECT, related_name="orders", verbose_name=_("客户")
+    )
+    address = models.CharField(_("地址"), max_length=255)
+    package_area = models.ForeignKey(
+        PackageArea, models.PROTECT, related_name="orders", verbose_name=_("小包区")
+    )
+    # Copied from the package area at intake: a reorganisation later must not
+    # move history, and the console filters on these at every refresh.
+    group = models.ForeignKey(
+        RegionGroup, models.PROTECT, related_name="orders", verbose_name=_("区域组")
+    )
+    district = models.ForeignKey(
+        District, models.PROTECT, related_name="orders", verbose_name=_("区局")
+    )
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    description = models.TextField(_("描述"), blank=True, default="")
+    same_day_requested = models.BooleanField(_("客户要求当日服务"), default=True)
+    is_same_day = models.BooleanField(_("当日装/当日修"), default=False)
+    deadline_basis = models.CharField(
+        _("时限依据"), max_length=100, blank=True, default=""
+    )
+    deadline_follows_appointment = models.BooleanField(
+        _("时限随预约"),
+        default=False,
+        help_text=_("16点后受理的当日装：首次预约后以预约结束时间为时限。"),
+    )
+
+    accepted_at = models.DateTimeField(_("录入时间"), db_index=True)
+    deadline = models.DateTimeField(_("完成时限"))
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    first_response_due = models.DateTimeField(_("首次响应时限"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    appointment_start = models.DateTimeField(_("预约开始"), null=True, blank=True)
+    appointment_end = models.DateTimeField(_("预约结束"), null=True, blank=True)
+    arrived_at = models.DateTimeField(_("上门时间"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("竣工时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("归档时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("撤单时间"), null=True, blank=True)
+
+    technician = models.ForeignKey(
+        Technician,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("装维工程师"),
+    )
+    urge_count = models.PositiveIntegerField(_("催单次数"), default=0)
+    escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
+    is_repeat_fault = models.BooleanField(_("重复障碍"), default=False)
+    resolution = models.CharField(
+        _("处理方式"), max_length=16, choices=Resolution.choices, blank=True, default=""
+    )
+    delay_cause = models.CharField(
+        _("超时原因"), max_length=32, choices=DelayCause.choices, blank=True, default=""
+    )
+    completion_evidence = models.CharField(
+        _("佐证"), max_length=255, blank=True, default=""
+    )
+    completion_note = models.TextField(_("竣工备注"), blank=True, default="")
+    cancel_reason = models.CharField(
+        _("撤单原因"), max_length=255, blank=True, default=""
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("录入人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = verbose_name
+        ordering = ["-accepted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["crm_order_id"],
+                condition=~Q(crm_order_id=""),
+                name="workorder_unique_crm_order_id",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="workorder_unique_idempotency_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline"], name="wo_status_deadline"),
+            models.Index(fields=["technician", "status"], name="wo_technician_status"),
+            models.Index(fields=["district", "status"], name="wo_district_status"),
+            models.Index(fields=["group", "status"], name="wo_group_status"),
+            models.Index(
+                fields=["customer", "product", "completed_at"],
+                name="wo_customer_product_done",
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in rules.OPEN_STATES
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("受理")
+    STATUS = "status", _("状态变更")
+    DISPATCH = "dispatch", _("派单")
+    NOTE = "note", _("备注")
+
+
+class WorkOrderEvent(models.Model):
+    """One line of the order timeline: who did what, when, from/to and why."""
+
+    order = models.ForeignKey(
+        WorkOrder, models.CASCADE, related_name="events", verbose_name=_("工单")
+    )
+    at = models.DateTimeField(_("时间"))
+    kind = models.CharField(_("事件"), max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    actor_name = models.CharField(_("操作人"), max_length=100, blank=True, default="")
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True, default="")
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True, default="")
+    reason = models.TextField(_("原因"), blank=True, default="")
+    data = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("工单事件")
+        verbose_name_plural = _("工单时间线")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="woevent_order_at")]
+
+    def __str__(self):
+        return f"{self.order_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ServicePolicy(models.Model):
+    """The deadline policy (SPEC §5). One row; edited in the admin."""
+
+    same_day_cutoff = models.TimeField(_("当日装/修截止时间"), default=time(16, 0))
+    same_day_products = models.JSONField(
+        _("当日装/修产品"), default=list, help_text=_("产品编码列表")
+    )
+    same_day_segments = models.JSONField(_("当日装/修客户类型"), default=list)
+    mandatory_area_types = models.JSONField(_("强制当日装/修的区域类型"), default=list)
+    repair_after_cutoff_hours = models.PositiveIntegerField(
+        _("截止后报障修复时限(小时)"), default=24
+    )
+    late_install_counts_as_same_day = models.BooleanField(
+        _("截止后受理的新装按当日装考核"), default=False
+    )
+    first_response_minutes = models.PositiveIntegerField(
+        _("首次响应时限(分钟)"), default=30
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("时限政策")
+        verbose_name_plural = verbose_name
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+
+class StandardLimitRow(models.Model):
+    """全业务服务标准: the time limit for orders outside the same-day commitment."""
+
+    class Vip(models.TextChoices):
+        ANY = "any", _("不限")
+        VIP = "vip", _("VIP(钻/金/银)")
+        ORDINARY = "ordinary", _("普通")
+
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    product = models.CharField(
+        _("产品"),
+        max_length=32,
+        choices=Product.choices,
+        blank=True,
+        default="",
+        help_text=_("留空表示所有产品"),
+    )
+    customer_class = models.CharField(
+        _("客户"), max_length=16, choices=Vip.choices, default=Vip.ANY
+    )
+    hours = models.PositiveIntegerField(_("时限(小时)"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("标准时限")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "product", "customer_class"],
+                name="standard_limit_unique",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind}/{self.product or '*'}/{self.customer_class}: {self.hours}h"
+
+    def as_rule(self) -> rules.StandardLimit:
+        vip = {"any": None, "vip": True, "ordinary": False}[self.customer_class]
+        return rules.StandardLimit(self.kind, self.product or None, vip, self.hours)

@@ -1,0 +1,551 @@
+"""The only code that writes work orders.
+
+Every status change goes through ``work_order_transition``: check the
+lifecycle, compare-and-set the status, record the timeline event and the
+history row, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dispatch_center.errors import (
+    AlreadyAssigned,
+    Forbidden,
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidTransition,
+    NotDispatchable,
+)
+from dispatch_center.roles import Role, roles_of
+from org.models import PackageArea, Technician, TechnicianStatus
+
+from . import rules
+from .models import (
+    Customer,
+    EventKind,
+    Kind,
+    Resolution,
+    Status,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from .selectors import service_policy
+
+SYSTEM_ACTOR = "系统"
+
+
+@dataclass
+class CustomerIn:
+    name: str
+    phone: str
+    account: str = ""
+    level: str = "ordinary"
+    segment: str = "public"
+
+
+@dataclass
+class OrderIn:
+    source: str
+    kind: str
+    product: str
+    customer: CustomerIn
+    address: str
+    package_area: str
+    crm_order_id: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    same_day_requested: bool = True
+    accepted_at: datetime | None = None
+    appointment_start: datetime | None = None
+    appointment_end: datetime | None = None
+    description: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """A stable hash of the request content, for idempotent replays."""
+        payload = asdict(self)
+        return hashlib.sha256(
+            json.dumps(
+                payload, sort_keys=True, default=str, ensure_ascii=False
+            ).encode()
+        ).hexdigest()
+
+
+def actor_name(user) -> str:
+    if user is None:
+        return SYSTEM_ACTOR
+    return user.get_full_name() or user.get_username()
+
+
+def _new_number(kind: str, at: datetime) -> str:
+    prefix = {Kind.INSTALL: "Z", Kind.MOVE: "Y", Kind.REPAIR: "X"}[kind]
+    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    tail = "".join(secrets.choice(alphabet) for _ in range(6))
+    return f"{prefix}{rules.local(at):%y%m%d}{tail}"
+
+
+def _record_history(order: WorkOrder, *, by, now: datetime, reason: str) -> None:
+    """Add the django-simple-history row for a change made by a queryset update."""
+    model = WorkOrder.history.model
+    values = {f.attname: getattr(order, f.attname) for f in model.tracked_fields}
+    model.objects.create(
+        history_date=now,
+        history_type="~",
+        history_user=by,
+        history_change_reason=reason[:100] or None,
+        **values,
+    )
+
+
+def event_record(
+    order: WorkOrder,
+    *,
+    kind: str,
+    by,
+    now: datetime,
+    reason: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict | None = None,
+) -> WorkOrderEvent:
+    """Append a line to the order's timeline."""
+    return WorkOrderEvent.objects.create(
+        order=order,
+        at=now,
+        kind=kind,
+        actor=by,
+        actor_name=actor_name(by),
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        data=data or {},
+    )
+
+
+# --- intake -------------------------------------------------------------------
+
+
+def _customer_for(data: OrderIn, package_area: PackageArea) -> Customer:
+    c = data.customer
+    qs = Customer.objects.filter(phone=c.phone)
+    if c.account:
+        qs = qs.filter(account=c.account)
+    customer = qs.order_by("id").first()
+    if customer is None:
+        return Customer.objects.create(
+            name=c.name,
+            phone=c.phone,
+            account=c.account,
+            level=c.level,
+            segment=c.segment,
+            address=data.address,
+            package_area=package_area,
+        )
+    # The CRM is the master of customer data: take its latest level/segment.
+    changed = [
+        attr
+        for attr, value in (
+            ("name", c.name),
+            ("level", c.level),
+            ("segment", c.segment),
+        )
+        if getattr(customer, attr) != value
+    ]
+    if changed:
+        for attr in changed:
+            setattr(customer, attr, getattr(c, attr))
+        customer.save(update_fields=changed)
+    return customer
+
+
+def work_order_create(
+    *, data: OrderIn, by, idempotency_key: str = "", now: datetime | None = None
+) -> tuple[WorkOrder, bool]:
+    """Create an order from the CRM, the hotline or self-service.
+
+    1. Check the times: entry time not in the future, appointment start < end.
+    2. Insert customer (matched by phone, and account when given) and order
+       in one transaction, with the deadline of SPEC §5.
+    3. A replay (same ``crm_order_id`` or ``Idempotency-Key``) hits the unique
+       constraint: same content → the existing order (created=False),
+       different content → ``IdempotencyConflict``. Inserting first and
+       letting the constraint decide keeps the hot path to one round trip
+       per row and is safe when a retried CRM call races its original.
+    """
+    now = now or timezone.now()
+    accepted_at = data.accepted_at or now
+    if accepted_at > now:
+        raise InvalidInput(
+            "accepted_at", "录入时间不能晚于当前时间 (must not be in the future)"
+        )
+    if (data.appointment_start is None) != (data.appointment_end is None):
+        raise InvalidInput("appointment_end", "预约开始和结束时间须同时填写")
+    if data.appointment_start and data.appointment_end <= data.appointment_start:
+        raise InvalidInput("appointment_end", "预约结束时间须晚于开始时间")
+    fingerprint = data.fingerprint()
+    try:
+        with transaction.atomic():
+            order = _insert_order(
+                data, by, idempotency_key, fingerprint, accepted_at, now
+            )
+    except IntegrityError:
+        existing = _find_replayed(data.crm_order_id, idempotency_key)
+        if existing is None:
+            raise
+        if existing.request_hash != fingerprint:
+            raise IdempotencyConflict(
+                f"order {existing.number} was already created with this key "
+                "and different content"
+            ) from None
+        return existing, False
+    return order, True
+
+
+def _find_replayed(crm_order_id: str, idempotency_key: str) -> WorkOrder | None:
+    qs = WorkOrder.objects.select_related("customer", "package_area", "technician")
+    if crm_order_id:
+        found = qs.filter(crm_order_id=crm_order_id).first()
+        if found:
+            return found
+    if idempotency_key:
+        return qs.filter(idempotency_key=idempotency_key).first()
+    return None
+
+
+def _insert_order(
+    data, by, idempotency_key, fingerprint, accepted_at, now
+) -> WorkOrder:
+    package_area = (
+        PackageArea.objects.select_related("group__area__district")
+        .filter(code=data.package_area)
+        .first()
+    )
+    if package_area is None:
+        raise InvalidInput(
+            "package_area", f"未知的小包区 unknown package area {data.package_area!r}"
+        )
+    area = package_area.group.area
+    customer = _customer_for(data, package_area)
+    intake = rules.intake_deadline(
+        kind=data.kind,
+        product=data.product,
+        level=customer.level,
+        segment=customer.segment,
+        area_type=area.area_type,
+        area_same_day_enabled=area.same_day_enabled,
+        same_day_requested=data.same_day_requested,
+        accepted_at=accepted_at,
+        appointment_end=data.appointment_end,
+        policy=service_policy().deadline,
+    )
+    order = WorkOrder(
+        number=_new_number(data.kind, accepted_at),
+        crm_order_id=data.crm_order_id,
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+        source=data.source,
+        kind=data.kind,
+        product=data.product,
+        customer=customer,
+        address=data.address,
+        package_area=package_area,
+        group=package_area.group,
+        district=area.district,
+        lat=data.lat,
+        lng=data.lng,
+        description=data.description,
+        same_day_requested=data.same_day_requested,
+        is_same_day=intake.is_same_day,
+        deadline=intake.deadline,
+        deadline_basis=intake.basis,
+        deadline_follows_appointment=intake.follows_appointment,
+        accepted_at=accepted_at,
+        appointment_start=data.appointment_start,
+        appointment_end=data.appointment_end,
+        created_by=by,
+    )
+    order._history_user = by
+    order.save(force_insert=True)
+    event_record(
+        order,
+        kind=EventKind.CREATED,
+        by=by,
+        now=now,
+        to_status=Status.PENDING,
+        reason=intake.basis,
+        data={"source": data.source, "deadline": intake.deadline.isoformat()},
+    )
+    return order
+
+
+# --- transitions --------------------------------------------------------------
+
+
+def work_order_transition(
+    order: WorkOrder,
+    to: str,
+    *,
+    by,
+    now: datetime,
+    reason: str = "",
+    fields: dict | None = None,
+    event_kind: str = EventKind.STATUS,
+    data: dict | None = None,
+) -> WorkOrder:
+    """Move ``order`` to ``to`` if nobody else moved it first.
+
+    The UPDATE is conditional on the status we read (compare-and-set): when
+    two dispatchers, the engine or a retried call race, exactly one wins and
+    the others get ``InvalidTransition`` instead of overwriting its work.
+    """
+    src = order.status
+    rules.check_transition(src, to)
+    fields = dict(fields or {})
+    with transaction.atomic():
+        changed = WorkOrder.objects.filter(pk=order.pk, status=src).update(
+            status=to, updated_at=now, **fields
+        )
+        if not changed:
+            current = (
+                WorkOrder.objects.filter(pk=order.pk)
+                .values_list("status", flat=True)
+                .first()
+            )
+            raise InvalidTransition(
+                f"order {order.number} is {current} now, not {src}: reload and retry"
+            )
+        order.status = to
+        order.updated_at = now
+        for attr, value in fields.items():
+            setattr(order, attr, value)
+        event_record(
+            order,
+            kind=event_kind,
+            by=by,
+            now=now,
+            reason=reason,
+            from_status=src,
+            to_status=to,
+            data=data,
+        )
+        _record_history(order, by=by, now=now, reason=reason or to)
+    return order
+
+
+def _ensure_may_work_on(order: WorkOrder, by) -> None:
+    """A technician acts only on orders assigned to them."""
+    roles = roles_of(by)
+    if roles & {Role.DISPATCHER, Role.SUPERVISOR}:
+        return
+    if Role.TECHNICIAN in roles:
+        technician = getattr(by, "technician", None)
+        if technician is not None and order.technician_id == technician.pk:
+            return
+    raise Forbidden("只能处理派给自己的工单 (only the assigned technician may do this)")
+
+
+def technician_open_orders(technician: Technician) -> int:
+    return WorkOrder.objects.filter(
+        technician=technician, status__in=rules.ASSIGNED_STATES | {rules.SUSPENDED}
+    ).count()
+
+
+def work_order_dispatch(
+    order: WorkOrder,
+    *,
+    technician: Technician,
+    by,
+    now: datetime | None = None,
+    reasons: dict | None = None,
+    note: str = "",
+) -> WorkOrder:
+    """Assign a pending order or reassign an assigned one (改派).
+
+    1. Lock the technician row so concurrent dispatches to the same person
+       queue up, then check skill, status and capacity (在途工单上限).
+    2. Transition with compare-and-set (pending/dispatched/accepted/appointed
+       → dispatched); the loser of a race gets ``InvalidTransition``.
+    3. Record the decision and its reasons (派单理由) in the timeline.
+    """
+    now = now or timezone.now()
+    if order.status not in (
+        Status.PENDING,
+        Status.DISPATCHED,
+        Status.ACCEPTED,
+        Status.APPOINTED,
+    ):
+        raise InvalidTransition(f"cannot dispatch an order that is {order.status}")
+    if order.technician_id == technician.pk:
+        raise AlreadyAssigned(
+            f"order {order.number} is already assigned to {technician.code}"
+        )
+    with transaction.atomic():
+        locked = Technician.objects.select_for_update().get(pk=technician.pk)
+        if order.product not in locked.skills:
+            raise NotDispatchable(f"{locked.code} has no skill for {order.product}")
+        if locked.status != TechnicianStatus.ON_DUTY:
+            raise NotDispatchable(
+                f"{locked.code} is not on duty ({locked.get_status_display()})"
+            )
+        open_count = technician_open_orders(locked)
+        if open_count >= locked.max_open_orders:
+            raise NotDispatchable(
+                f"{locked.code} is at capacity ({open_count}/{locked.max_open_orders} open orders)"
+            )
+        previous = order.technician.code if order.technician_id else None
+        minutes = service_policy().first_response_minutes
+        data = {
+            "technician": locked.code,
+            "technician_name": locked.name,
+            "previous_technician": previous,
+            "reasons": reasons or {"manual": True},
+        }
+        work_order_transition(
+            order,
+            Status.DISPATCHED,
+            by=by,
+            now=now,
+            reason=note or ("改派" if previous else "派单"),
+            fields={
+                "technician": locked,
+                "dispatched_at": now,
+                "first_response_due": now + timedelta(minutes=minutes),
+                "first_contact_at": None,
+            },
+            event_kind=EventKind.DISPATCH,
+            data=data,
+        )
+    return order
+
+
+def work_order_accept(
+    order: WorkOrder, *, by, now: datetime | None = None
+) -> WorkOrder:
+    _ensure_may_work_on(order, by)
+    return work_order_transition(
+        order, Status.ACCEPTED, by=by, now=now or timezone.now(), reason="接单"
+    )
+
+
+def work_order_contact(
+    order: WorkOrder,
+    *,
+    appointment_start: datetime,
+    appointment_end: datetime,
+    by,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """First contact with the customer and the agreed appointment (→ appointed)."""
+    now = now or timezone.now()
+    _ensure_may_work_on(order, by)
+    if appointment_end <= appointment_start:
+        raise InvalidInput("appointment_end", "预约结束时间须晚于开始时间")
+    if appointment_end <= now:
+        raise InvalidInput("appointment_end", "预约结束时间须晚于当前时间")
+    fields = {
+        "appointment_start": appointment_start,
+        "appointment_end": appointment_end,
+        "first_contact_at": order.first_contact_at or now,
+    }
+    if order.deadline_follows_appointment:
+        fields["deadline"] = appointment_end
+    return work_order_transition(
+        order,
+        Status.APPOINTED,
+        by=by,
+        now=now,
+        reason="首次联系并预约",
+        fields=fields,
+        data={
+            "appointment_start": appointment_start.isoformat(),
+            "appointment_end": appointment_end.isoformat(),
+        },
+    )
+
+
+def work_order_arrive(
+    order: WorkOrder, *, by, now: datetime | None = None
+) -> WorkOrder:
+    now = now or timezone.now()
+    _ensure_may_work_on(order, by)
+    return work_order_transition(
+        order, Status.ON_SITE, by=by, now=now, reason="上门", fields={"arrived_at": now}
+    )
+
+
+def work_order_complete(
+    order: WorkOrder,
+    *,
+    resolution: str,
+    delay_cause: str = "",
+    evidence: str = "",
+    note: str = "",
+    by,
+    now: datetime | None = None,
+) -> WorkOrder:
+    """Report completion (报竣) at server time.
+
+    On-site work completes from ``on_site``. A repair solved remotely by
+    technical support (预处理/障碍拦截) completes from any open state before
+    arrival, with or without dispatch.
+    """
+    now = now or timezone.now()
+    roles = roles_of(by)
+    if resolution == Resolution.REMOTE:
+        if order.kind != Kind.REPAIR:
+            raise InvalidInput(
+                "resolution", "只有障碍单可以远程处理 (remote only for repairs)"
+            )
+        if not roles & {Role.DISPATCHER, Role.SUPERVISOR, Role.HOTLINE_AGENT}:
+            _ensure_may_work_on(order, by)
+        if order.status == Status.ON_SITE:
+            raise InvalidTransition("the technician is on site: complete it on site")
+    else:
+        _ensure_may_work_on(order, by)
+        if order.status != Status.ON_SITE:
+            raise InvalidTransition(
+                f"cannot complete on site an order that is {order.status}"
+            )
+    return work_order_transition(
+        order,
+        Status.COMPLETED,
+        by=by,
+        now=now,
+        reason=note or "报竣",
+        fields={
+            "completed_at": now,
+            "resolution": resolution,
+            "delay_cause": delay_cause or "",
+            "completion_evidence": evidence,
+            "completion_note": note,
+        },
+        data={
+            "resolution": resolution,
+            "delay_cause": delay_cause or None,
+            "evidence": evidence,
+        },
+    )
+
+
+def work_order_cancel(
+    order: WorkOrder, *, reason: str, by, now: datetime | None = None
+) -> WorkOrder:
+    now = now or timezone.now()
+    if not reason.strip():
+        raise InvalidInput("reason", "请填写撤单原因")
+    return work_order_transition(
+        order,
+        Status.CANCELLED,
+        by=by,
+        now=now,
+        reason=reason,
+        fields={"cancelled_at": now, "cancel_reason": reason[:255]},
+    )
