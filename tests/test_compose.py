@@ -1,0 +1,167 @@
+"""docker-compose.yml and Dockerfile, checked by parsing them.
+
+No Docker engine runs where the tests run, so these tests read the files: the
+five services, their commands and health checks, and that the app containers
+are configured only through variables that ``dispatch_center/settings.py``
+really reads (a misspelt variable would be silently ignored in production).
+"""
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SETTINGS_FILE = ROOT / "dispatch_center" / "settings.py"
+DOCKERFILE = ROOT / "Dockerfile"
+
+SERVICES = {"postgres", "redis", "web", "worker", "beat"}
+APP_SERVICES = ("web", "worker", "beat")
+
+# How settings.py reads the environment: env.str("X"), env.db_url(\n "X"),
+# environ.Env().str("X"), env("X"), _bool("X"), os.environ.get/getenv("X").
+_ENV_READS = [
+    re.compile(r'(?:\benv|environ\.Env\(\))(?:\.\w+)?\(\s*"([A-Z][A-Z0-9_]*)"'),
+    re.compile(r'\b_bool\(\s*"([A-Z][A-Z0-9_]*)"'),
+    re.compile(r'\bos\.(?:environ\.get|getenv)\(\s*"([A-Z][A-Z0-9_]*)"'),
+    re.compile(r'\bos\.environ\[\s*"([A-Z][A-Z0-9_]*)"\s*\]'),
+]
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def settings_env_names() -> set[str]:
+    source = SETTINGS_FILE.read_text(encoding="utf-8")
+    names: set[str] = set()
+    for pattern in _ENV_READS:
+        names.update(pattern.findall(source))
+    return names
+
+
+def _command(service: dict) -> str:
+    """The service's command as one string (list form joined, sh -c unwrapped)."""
+    command = service["command"]
+    if isinstance(command, str):
+        return command
+    if command[:2] == ["sh", "-c"] or command[:2] == ["/bin/sh", "-c"]:
+        return command[2]
+    return shlex.join(command)
+
+
+def _environment(service: dict) -> dict[str, str]:
+    env = service.get("environment") or {}
+    if isinstance(env, list):  # ["NAME=value", ...] form
+        return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
+    return dict(env)
+
+
+def _healthcheck_test(service: dict) -> str:
+    test = service["healthcheck"]["test"]
+    if isinstance(test, str):
+        return test
+    assert test[0] in {"CMD", "CMD-SHELL"}, test
+    return " ".join(test[1:])
+
+
+def test_settings_regex_finds_the_core_variables(settings_env_names):
+    # Guards the scan itself: if settings.py changed style, fix _ENV_READS.
+    assert {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG"} <= (
+        settings_env_names
+    )
+
+
+def test_exactly_the_five_services(compose):
+    assert set(compose["services"]) == SERVICES
+
+
+def test_web_migrates_then_runs_gunicorn(compose):
+    command = _command(compose["services"]["web"])
+    assert "python manage.py migrate --noinput" in command
+    assert "gunicorn dispatch_center.wsgi:application -b 0.0.0.0:8000" in command
+    assert command.index("migrate") < command.index("gunicorn")
+    # Only a successful migration may start the server.
+    assert "&& exec gunicorn" in command
+
+
+def test_worker_and_beat_run_celery(compose):
+    worker = _command(compose["services"]["worker"])
+    beat = _command(compose["services"]["beat"])
+    assert worker.startswith("celery -A dispatch_center worker -l info")
+    assert beat.startswith("celery -A dispatch_center beat -l info")
+    assert "-B" not in shlex.split(worker), "beat runs in its own service"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_every_service_has_a_healthcheck(compose, name):
+    service = compose["services"][name]
+    assert "healthcheck" in service, f"{name} has no healthcheck"
+    assert not service["healthcheck"].get("disable", False)
+    assert _healthcheck_test(service).strip()
+
+
+def test_healthchecks_probe_the_right_thing(compose):
+    services = compose["services"]
+    assert "pg_isready" in _healthcheck_test(services["postgres"])
+    assert "redis-cli ping" in _healthcheck_test(services["redis"])
+    web = _healthcheck_test(services["web"])
+    assert "urllib" in web and "http://localhost:8000/healthz" in web
+    worker = _healthcheck_test(services["worker"])
+    # $$ is compose's escape for a literal $, expanded by the container shell.
+    assert "celery -A dispatch_center inspect ping -d celery@$$HOSTNAME" in worker
+    assert services["worker"]["healthcheck"]["test"][0] == "CMD-SHELL"
+    beat = _healthcheck_test(services["beat"])
+    assert "/tmp/celerybeat.pid" in beat
+    assert "--pidfile /tmp/celerybeat.pid" in _command(services["beat"])
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_wait_for_healthy_dependencies(compose, name):
+    depends_on = compose["services"][name]["depends_on"]
+    assert isinstance(depends_on, dict), "use the long form with conditions"
+    assert {"postgres", "redis"} <= set(depends_on)
+    if name != "web":
+        assert "web" in depends_on, "worker/beat must start after web migrated"
+    for dependency, spec in depends_on.items():
+        assert spec == {"condition": "service_healthy"}, (name, dependency)
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_env_only_uses_variables_settings_read(compose, settings_env_names, name):
+    env = _environment(compose["services"][name])
+    assert env, f"{name} has no environment"
+    unknown = set(env) - settings_env_names
+    assert not unknown, f"{name} sets variables settings.py never reads: {unknown}"
+
+
+def test_app_services_share_the_x_app_env_anchor(compose):
+    shared = compose["x-app-env"]
+    for name in APP_SERVICES:
+        assert _environment(compose["services"][name]) == shared
+    assert "@postgres:5432/" in shared["DATABASE_URL"]
+    assert shared["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
+    assert shared["DISPATCH_ENV"] == "production"
+    assert shared["SECRET_KEY"], "production refuses an empty SECRET_KEY"
+
+
+def test_postgres_service_only_gets_image_variables(compose):
+    env = _environment(compose["services"]["postgres"])
+    assert env and all(name.startswith("POSTGRES_") for name in env)
+    database_url = compose["x-app-env"]["DATABASE_URL"]
+    assert f"//{env['POSTGRES_USER']}:" in database_url
+    assert database_url.endswith(f"/{env['POSTGRES_DB']}")
+
+
+def test_dockerfile_builds_a_non_root_image():
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.11-slim\b", text, re.MULTILINE)
+    assert "pip install" in text
+    assert "collectstatic --noinput" in text
+    users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
+    assert users and users[-1] not in {"root", "0"}

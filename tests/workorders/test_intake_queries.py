@@ -1,0 +1,65 @@
+"""How many SQL statements one CRM create costs (the intake hot path).
+
+For a customer the centre already knows (same phone and account as an earlier
+order, same name/level/segment) an install create through the API with token
+auth issues at most six statements:
+
+1. ``SELECT`` token + user (+ staff profile, technician) + one ``EXISTS`` per
+   role: ``RoleTokenAuthentication`` authenticates and authorises in one query;
+2. ``SELECT`` the package area with its group, area and district;
+3. ``SELECT`` the customer by phone and account (unchanged, so no ``UPDATE``);
+4. ``INSERT`` the work order;
+5. ``INSERT`` its django-simple-history row;
+6. ``INSERT`` the ``created`` timeline event.
+
+Not counted: transaction control (``BEGIN``/``SAVEPOINT``/``RELEASE``/
+``COMMIT``), which is connection bookkeeping rather than work, and which the
+test's own transaction turns into savepoints anyway. The deadline policy is
+cached per process (``POLICY_CACHE_SECONDS``, 30 s by default); the test
+enables the cache explicitly since the suite may run with it off, and the
+earlier order warms it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import order_payload
+
+URL = "/api/v1/work-orders/"
+MAX_STATEMENTS = 6
+TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE SAVEPOINT", "COMMIT", "ROLLBACK")
+
+pytestmark = pytest.mark.django_db
+
+
+def _work(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if not q["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)
+    ]
+
+
+def test_install_for_known_customer_costs_at_most_six_statements(crm, settings):
+    settings.POLICY_CACHE_SECONDS = 300
+    first = crm.post(URL, order_payload(crm_order_id="CRM-Q-1"), format="json")
+    assert first.status_code == 201, first.json()
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = crm.post(
+            URL,
+            order_payload(crm_order_id="CRM-Q-2", address="通灌北路 2 号 1-101"),
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    assert response.json()["customer"]["id"] == first.json()["customer"]["id"]
+
+    statements = _work(ctx.captured_queries)
+    listing = "\n".join(f"  {i}. {sql}" for i, sql in enumerate(statements, 1))
+    assert len(statements) <= MAX_STATEMENTS, (
+        f"{len(statements)} statements for one create (at most {MAX_STATEMENTS}):\n"
+        f"{listing}"
+    )
