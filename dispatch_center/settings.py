@@ -185,7 +185,26 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The beat schedule lives in code; each entry expires within its interval so a
 # backlog of identical runs never piles up behind a slow worker.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "notifications.send_outbox": {
+        "task": "notifications.send_outbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
+
+# Notifications outbox: delivery gateway and retry (technical, not business, values).
+NOTIFICATION_GATEWAY = env.str(
+    "NOTIFICATION_GATEWAY", default="notifications.gateways.HttpCrmCallbackGateway"
+)
+NOTIFICATION_KICK = _bool("NOTIFICATION_KICK", default=True)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_BASE_SECONDS = env.int("NOTIFICATION_RETRY_BASE_SECONDS", default=60)
+NOTIFICATION_RETRY_CAP_SECONDS = env.int("NOTIFICATION_RETRY_CAP_SECONDS", default=3600)
+NOTIFICATION_LEASE_SECONDS = 300
+# CRM status callbacks (optional): POSTed to this URL, signed with HMAC-SHA256.
+CRM_CALLBACK_URL = env.str("CRM_CALLBACK_URL", default="")
+CRM_CALLBACK_SECRET = env.str("CRM_CALLBACK_SECRET", default="")
 
 # Policy rows (deadlines, limits) are cached per process for this many seconds.
 POLICY_CACHE_SECONDS = env.int("POLICY_CACHE_SECONDS", default=30)

@@ -52,6 +52,9 @@ class Area(models.Model):
         default=True,
         help_text=_("中心区域和县城强制开通；农村区域按此开关。"),
     )
+    auto_dispatch_enabled = models.BooleanField(
+        _("自动派单"), default=True, help_text=_("关闭后本片区工单只由调度员手工派单。")
+    )
     history = HistoricalRecords()
 
     class Meta:

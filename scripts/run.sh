@@ -49,7 +49,11 @@ if [ "$EMBEDDED_DB" = 1 ]; then
 else
     log "database: from DATABASE_URL"
 fi
-log "broker:   ${CELERY_BROKER_URL:+from CELERY_BROKER_URL}${CELERY_BROKER_URL:-filesystem:// (under $VAR_DIR/celery)}"
+if [ -n "${CELERY_BROKER_URL:-}" ]; then
+    log "broker:   from CELERY_BROKER_URL"
+else
+    log "broker:   filesystem:// (under $VAR_DIR/celery)"
+fi
 
 # Refuse early when the port is taken: gunicorn and runserver would both fail.
 if python - "$HOST" "$PORT" <<'PY'; then
@@ -161,7 +165,7 @@ PY
 # --- web ---------------------------------------------------------------------
 log "starting web server (gunicorn) on $URL"
 spawn web - gunicorn dispatch_center.wsgi:application \
-    --bind "$HOST:$PORT" --workers 2 \
+    --bind "$HOST:$PORT" --workers 2 --no-control-socket \
     --access-logfile "$LOG_DIR/web-access.log" --error-logfile -
 if ! wait_for_web "${PIDS[0]}"; then
     log "gunicorn did not come up; falling back to 'manage.py runserver'"
@@ -177,11 +181,13 @@ fi
 
 # --- celery ------------------------------------------------------------------
 if [ "$EMBEDDED_DB" = 1 ]; then
+    CELERY_LOGS="worker.log"
     # One process, one write at a time: SQLite-friendly. Embedded beat (-B).
     log "starting celery worker with embedded beat (log: $LOG_DIR/worker.log)"
     spawn worker "$LOG_DIR/worker.log" \
         celery -A dispatch_center worker -B --pool=solo -l info
 else
+    CELERY_LOGS="worker.log, beat.log"
     log "starting celery worker (log: $LOG_DIR/worker.log)"
     spawn worker "$LOG_DIR/worker.log" celery -A dispatch_center worker -l info
     log "starting celery beat (log: $LOG_DIR/beat.log)"
@@ -196,7 +202,7 @@ cat <<EOF
    App:       $URL/
    API docs:  $URL/api/docs/
    Admin:     $URL/admin/
-   Logs:      $LOG_DIR/ (worker*.log, beat.log, web-access.log)
+   Logs:      $LOG_DIR/ ($CELERY_LOGS, web-access.log)
 ==========================================================================
 EOF
 python manage.py demo_logins || log "warning: 'manage.py demo_logins' failed"

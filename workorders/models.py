@@ -67,6 +67,11 @@ class DelayCause(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class DispatchFlag(models.TextChoices):
+    NO_CANDIDATE = "no_candidate", _("无人可派")
+    REDISPATCH_REQUESTED = "redispatch_requested", _("申请改派")
+
+
 class Customer(models.Model):
     name = models.CharField(_("姓名"), max_length=100)
     phone = models.CharField(_("电话"), max_length=20, db_index=True)
@@ -161,6 +166,15 @@ class WorkOrder(models.Model):
         related_name="orders",
         verbose_name=_("装维工程师"),
     )
+    queue_rank = models.PositiveSmallIntegerField(
+        _("派单优先级"), default=1, help_text=_("0 = VIP或当日装/修，优先派单")
+    )
+    dispatch_flag = models.CharField(
+        _("调度标记"), max_length=32, choices=DispatchFlag.choices, blank=True, default=""
+    )
+    dispatch_flag_reason = models.CharField(
+        _("调度标记原因"), max_length=255, blank=True, default=""
+    )
     urge_count = models.PositiveIntegerField(_("催单次数"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
     is_repeat_fault = models.BooleanField(_("重复障碍"), default=False)
@@ -230,6 +244,9 @@ class EventKind(models.TextChoices):
     STATUS = "status", _("状态变更")
     DISPATCH = "dispatch", _("派单")
     NOTE = "note", _("备注")
+    NOTIFY = "notify", _("通知")
+    REDISPATCH = "redispatch", _("申请改派")
+    NO_CANDIDATE = "no_candidate", _("无人可派")
 
 
 class WorkOrderEvent(models.Model):

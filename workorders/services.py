@@ -267,6 +267,7 @@ def _insert_order(
         deadline=intake.deadline,
         deadline_basis=intake.basis,
         deadline_follows_appointment=intake.follows_appointment,
+        queue_rank=0 if (intake.is_same_day or customer.is_vip) else 1,
         accepted_at=accepted_at,
         appointment_start=data.appointment_start,
         appointment_end=data.appointment_end,

@@ -1,0 +1,139 @@
+"""Enqueue and deliver outbox messages."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from .gateways import get_gateway
+from .models import MessageTemplate, Notification, OutboxStatus
+from .rules import next_attempt
+
+log = logging.getLogger("notifications")
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    recipient: str
+    topic: str
+    body: str
+    dedupe_key: str
+    payload: dict | None = None
+    subject_type: str = ""
+    subject_id: int | None = None
+    recipient_user_id: int | None = None
+
+
+class _SafeDict(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def render(topic: str, default: str, **values) -> str:
+    """Fill the admin-edited template of ``topic`` (or ``default``)."""
+    text = (
+        MessageTemplate.objects.filter(topic=topic).values_list("text", flat=True).first()
+        or default
+    )
+    return text.format_map(_SafeDict(values))
+
+
+def notifications_enqueue(messages: list[Message], *, now: datetime) -> None:
+    """Queue messages; a second enqueue of the same ``dedupe_key`` is a no-op.
+
+    Runs inside the caller's transaction, so a message exists if and only if
+    the change that caused it committed. After commit the sender is nudged
+    (best effort: with the broker down the beat job picks the rows up later).
+    """
+    if not messages:
+        return
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                channel=m.channel,
+                recipient=m.recipient,
+                recipient_user_id=m.recipient_user_id,
+                topic=m.topic,
+                body=m.body,
+                payload=m.payload or {},
+                dedupe_key=m.dedupe_key[:200],
+                subject_type=m.subject_type,
+                subject_id=m.subject_id,
+                next_attempt_at=now,
+                created_at=now,
+            )
+            for m in messages
+        ],
+        ignore_conflicts=True,
+    )
+    if settings.NOTIFICATION_KICK:
+        transaction.on_commit(_kick_sender)
+
+
+def _kick_sender() -> None:
+    from .tasks import send_outbox
+
+    try:
+        send_outbox.apply_async(retry=False, expires=60)
+    except Exception as exc:  # noqa: BLE001 - the broker being down must not fail the request
+        log.warning("outbox kick not sent (%s); the beat job will deliver", exc.__class__.__name__)
+
+
+def outbox_deliver_due(*, now: datetime, batch: int = 200) -> dict[str, int]:
+    """Deliver due messages once each, retrying failures with backoff.
+
+    1. Claim up to ``batch`` due rows (``SKIP LOCKED``: parallel senders take
+       different rows) by marking them ``sending`` with a lease; a sender that
+       dies leaves rows whose lease expires and are claimed again.
+    2. Deliver each outside the claim transaction; a row is marked sent only
+       if it is still ours (compare-and-set on status and attempts).
+    3. Failures go back to ``queued`` with exponential backoff, or ``dead``
+       after ``NOTIFICATION_MAX_ATTEMPTS``.
+    """
+    lease = timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(
+                status__in=[OutboxStatus.QUEUED, OutboxStatus.SENDING],
+                next_attempt_at__lte=now,
+            )
+            .order_by("next_attempt_at")
+            .values_list("id", flat=True)[:batch]
+        )
+        Notification.objects.filter(id__in=ids).update(
+            status=OutboxStatus.SENDING, next_attempt_at=now + lease, attempts=F("attempts") + 1
+        )
+    counts = {"sent": 0, "retry": 0, "dead": 0}
+    gateway = get_gateway()
+    for message in Notification.objects.filter(id__in=ids).order_by("id"):
+        mine = Notification.objects.filter(
+            pk=message.pk, status=OutboxStatus.SENDING, attempts=message.attempts
+        )
+        try:
+            gateway.send(message)
+        except Exception as exc:  # noqa: BLE001 - any failure is retried
+            error = f"{exc.__class__.__name__}: {exc}"[:1000]
+            if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
+                mine.update(status=OutboxStatus.DEAD, last_error=error)
+                counts["dead"] += 1
+                log.error("notification %s dead after %s attempts: %s", message.pk, message.attempts, error)
+            else:
+                retry_at = next_attempt(
+                    now,
+                    message.attempts,
+                    settings.NOTIFICATION_RETRY_BASE_SECONDS,
+                    settings.NOTIFICATION_RETRY_CAP_SECONDS,
+                )
+                mine.update(status=OutboxStatus.QUEUED, next_attempt_at=retry_at, last_error=error)
+                counts["retry"] += 1
+            continue
+        mine.update(status=OutboxStatus.SENT, sent_at=now, last_error="")
+        counts["sent"] += 1
+    return counts
