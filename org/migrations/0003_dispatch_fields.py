@@ -20,4 +20,19 @@ class Migration(migrations.Migration):
             name='auto_dispatch_enabled',
             field=models.BooleanField(default=True, help_text='关闭后本片区工单只由调度员手工派单。', verbose_name='自动派单'),
         ),
+        migrations.AddField(
+            model_name='technician',
+            name='last_lat',
+            field=models.FloatField(blank=True, null=True, verbose_name='最近位置纬度'),
+        ),
+        migrations.AddField(
+            model_name='technician',
+            name='last_lng',
+            field=models.FloatField(blank=True, null=True, verbose_name='最近位置经度'),
+        ),
+        migrations.AddField(
+            model_name='technician',
+            name='last_position_at',
+            field=models.DateTimeField(blank=True, null=True, verbose_name='位置上报时间'),
+        ),
     ]
