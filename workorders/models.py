@@ -170,7 +170,11 @@ class WorkOrder(models.Model):
         _("派单优先级"), default=1, help_text=_("0 = VIP或当日装/修，优先派单")
     )
     dispatch_flag = models.CharField(
-        _("调度标记"), max_length=32, choices=DispatchFlag.choices, blank=True, default=""
+        _("调度标记"),
+        max_length=32,
+        choices=DispatchFlag.choices,
+        blank=True,
+        default="",
     )
     dispatch_flag_reason = models.CharField(
         _("调度标记原因"), max_length=255, blank=True, default=""

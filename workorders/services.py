@@ -13,6 +13,7 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ from dispatch_center.errors import (
     NotDispatchable,
 )
 from dispatch_center.roles import Role, roles_of
+from notifications.models import Channel
+from notifications.services import Message, notifications_enqueue
 from org.models import PackageArea, Technician, TechnicianStatus
 
 from . import rules
@@ -90,19 +93,6 @@ def _new_number(kind: str, at: datetime) -> str:
     alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
     tail = "".join(secrets.choice(alphabet) for _ in range(6))
     return f"{prefix}{rules.local(at):%y%m%d}{tail}"
-
-
-def _record_history(order: WorkOrder, *, by, now: datetime, reason: str) -> None:
-    """Add the django-simple-history row for a change made by a queryset update."""
-    model = WorkOrder.history.model
-    values = {f.attname: getattr(order, f.attname) for f in model.tracked_fields}
-    model.objects.create(
-        history_date=now,
-        history_type="~",
-        history_user=by,
-        history_change_reason=reason[:100] or None,
-        **values,
-    )
 
 
 def event_record(
@@ -290,6 +280,136 @@ def _insert_order(
 # --- transitions --------------------------------------------------------------
 
 
+@dataclass
+class Change:
+    """One requested transition of one order."""
+
+    order: WorkOrder
+    to: str
+    reason: str = ""
+    fields: dict = field(default_factory=dict)
+    event_kind: str = EventKind.STATUS
+    data: dict | None = None
+
+
+def _derived_fields(order: WorkOrder, to: str, fields: dict, now: datetime) -> dict:
+    """Fields every transition recomputes from the order's new state.
+
+    The single place for state derived on each change (e.g. SLA check times),
+    so the one-order and the bulk path can never disagree.
+    """
+    return {}
+
+
+def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[Change]:
+    """Apply transitions with compare-and-set; return those that won.
+
+    1. Check each against the lifecycle (``InvalidTransition`` before any write).
+    2. ``UPDATE … WHERE id = %s AND status = <status we read>`` per order: when
+       two dispatchers, the engine or a retried call race, exactly one wins;
+       a loser is left out of the result instead of overwriting the winner.
+    3. Timeline events and history rows of the winners in bulk, in the same
+       transaction, then CRM status callbacks into the outbox.
+    """
+    for change in changes:
+        rules.check_transition(change.order.status, change.to)
+    won: list[tuple[Change, str]] = []
+    with transaction.atomic():
+        for change in changes:
+            order, src = change.order, change.order.status
+            values = {
+                **change.fields,
+                **_derived_fields(order, change.to, change.fields, now),
+            }
+            updated = WorkOrder.objects.filter(pk=order.pk, status=src).update(
+                status=change.to, updated_at=now, **values
+            )
+            if not updated:
+                continue
+            order.status = change.to
+            order.updated_at = now
+            for attr, value in values.items():
+                setattr(order, attr, value)
+            won.append((change, src))
+        if not won:
+            return []
+        events = WorkOrderEvent.objects.bulk_create(
+            [
+                WorkOrderEvent(
+                    order=change.order,
+                    at=now,
+                    kind=change.event_kind,
+                    actor=by,
+                    actor_name=actor_name(by),
+                    from_status=src,
+                    to_status=change.to,
+                    reason=change.reason,
+                    data=change.data or {},
+                )
+                for change, src in won
+            ]
+        )
+        history = WorkOrder.history.model
+        history.objects.bulk_create(
+            [
+                history(
+                    history_date=now,
+                    history_type="~",
+                    history_user=by,
+                    history_change_reason=(change.reason or change.to)[:100],
+                    **{
+                        f.attname: getattr(change.order, f.attname)
+                        for f in history.tracked_fields
+                    },
+                )
+                for change, _src in won
+            ]
+        )
+        _crm_callbacks(
+            [
+                (change.order, event)
+                for (change, _src), event in zip(won, events, strict=True)
+            ],
+            now,
+        )
+    return [change for change, _src in won]
+
+
+def _crm_callbacks(
+    changed: list[tuple[WorkOrder, WorkOrderEvent]], now: datetime
+) -> None:
+    """Queue a signed status callback to the CRM for each CRM order that moved."""
+    url = settings.CRM_CALLBACK_URL
+    if not url:
+        return
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.CRM_CALLBACK,
+                recipient=url,
+                topic="crm_status",
+                body=f"{order.crm_order_id} {event.from_status}->{event.to_status}",
+                dedupe_key=f"crm:{event.pk}",
+                payload={
+                    "crm_order_id": order.crm_order_id,
+                    "number": order.number,
+                    "status": event.to_status,
+                    "previous_status": event.from_status,
+                    "at": now.isoformat(),
+                    "technician": order.technician.code
+                    if order.technician_id
+                    else None,
+                },
+                subject_type="work_order",
+                subject_id=order.pk,
+            )
+            for order, event in changed
+            if order.crm_order_id
+        ],
+        now=now,
+    )
+
+
 def work_order_transition(
     order: WorkOrder,
     to: str,
@@ -301,43 +421,17 @@ def work_order_transition(
     event_kind: str = EventKind.STATUS,
     data: dict | None = None,
 ) -> WorkOrder:
-    """Move ``order`` to ``to`` if nobody else moved it first.
-
-    The UPDATE is conditional on the status we read (compare-and-set): when
-    two dispatchers, the engine or a retried call race, exactly one wins and
-    the others get ``InvalidTransition`` instead of overwriting its work.
-    """
-    src = order.status
-    rules.check_transition(src, to)
-    fields = dict(fields or {})
-    with transaction.atomic():
-        changed = WorkOrder.objects.filter(pk=order.pk, status=src).update(
-            status=to, updated_at=now, **fields
+    """Move one order; ``InvalidTransition`` if someone else moved it first."""
+    change = Change(order, to, reason, dict(fields or {}), event_kind, data)
+    if not work_orders_transition([change], by=by, now=now):
+        current = (
+            WorkOrder.objects.filter(pk=order.pk)
+            .values_list("status", flat=True)
+            .first()
         )
-        if not changed:
-            current = (
-                WorkOrder.objects.filter(pk=order.pk)
-                .values_list("status", flat=True)
-                .first()
-            )
-            raise InvalidTransition(
-                f"order {order.number} is {current} now, not {src}: reload and retry"
-            )
-        order.status = to
-        order.updated_at = now
-        for attr, value in fields.items():
-            setattr(order, attr, value)
-        event_record(
-            order,
-            kind=event_kind,
-            by=by,
-            now=now,
-            reason=reason,
-            from_status=src,
-            to_status=to,
-            data=data,
+        raise InvalidTransition(
+            f"order {order.number} is {current} now, not {order.status}: reload and retry"
         )
-        _record_history(order, by=by, now=now, reason=reason or to)
     return order
 
 
@@ -420,6 +514,8 @@ def work_order_dispatch(
                 "dispatched_at": now,
                 "first_response_due": now + timedelta(minutes=minutes),
                 "first_contact_at": None,
+                "dispatch_flag": "",
+                "dispatch_flag_reason": "",
             },
             event_kind=EventKind.DISPATCH,
             data=data,

@@ -1,0 +1,203 @@
+"""Pure rules of rolling dispatch (滚动派单): filters, ranking, queue, rota.
+
+No ORM, no clock: the services load rows into these small value objects.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
+
+
+@dataclass(frozen=True)
+class Weights:
+    owner_bonus: Decimal
+    per_km: Decimal
+    per_hour: Decimal
+
+
+@dataclass
+class Tech:
+    """What the ranking needs to know about one technician right now."""
+
+    id: int
+    code: str
+    name: str
+    group_id: int
+    role: str
+    skills: frozenset[str]
+    home_package_area_id: int | None
+    position: tuple[float, float] | None  # last known, fresh enough; else home
+    capacity: int
+    open_orders: int
+    workload_hours: Decimal
+    after_hours: bool
+    on_duty: bool  # status on duty and no rota entry today
+    unavailable_reason: str = ""
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    id: int
+    group_id: int
+    package_area_id: int
+    product: str
+    position: tuple[float, float] | None
+    work_hours: Decimal
+
+
+@dataclass(frozen=True)
+class Ranked:
+    tech: Tech
+    score: Decimal
+    reasons: dict = field(compare=False)
+
+
+def in_working_hours(local_now: datetime, start: time, end: time) -> bool:
+    return start <= local_now.time() < end
+
+
+def refusal(tech: Tech, order: OrderFacts, *, working_hours: bool) -> str | None:
+    """Why ``tech`` cannot take ``order`` now (hard filters), or None."""
+    if not tech.on_duty:
+        return tech.unavailable_reason or "不在岗"
+    if order.product not in tech.skills:
+        return "无该产品技能"
+    if tech.open_orders >= tech.capacity:
+        return f"在途工单已满({tech.open_orders}/{tech.capacity})"
+    if not working_hours and not tech.after_hours:
+        return "非工作时间且未选择延时服务"
+    return None
+
+
+def score(tech: Tech, order: OrderFacts, weights: Weights) -> Ranked:
+    """Owner first (客户/包区优先), then nearest (就近), then least loaded (均衡)."""
+    owner = tech.home_package_area_id == order.package_area_id
+    distance = (
+        haversine_km(*tech.position, *order.position)
+        if tech.position and order.position
+        else None
+    )
+    km = Decimal(str(round(distance, 2))) if distance is not None else Decimal("0")
+    total = (
+        (weights.owner_bonus if owner else Decimal("0"))
+        - weights.per_km * km
+        - weights.per_hour * tech.workload_hours
+    )
+    reasons = {
+        "package_area_owner": owner,
+        "distance_km": float(km) if distance is not None else None,
+        "workload_hours": float(tech.workload_hours),
+        "open_orders": tech.open_orders,
+        "capacity": tech.capacity,
+        "role": tech.role,
+        "same_group": tech.group_id == order.group_id,
+    }
+    return Ranked(tech, total.quantize(Decimal("0.01")), reasons)
+
+
+def rank(
+    techs: list[Tech], order: OrderFacts, weights: Weights, *, working_hours: bool
+) -> tuple[list[Ranked], dict[str, str]]:
+    """Eligible technicians best first, and why each other one was left out.
+
+    Ties break towards the group's own technicians before support/emergency
+    staff, then by code, so the same inputs always give the same answer.
+    """
+    ranked, refused = [], {}
+    for tech in techs:
+        why = refusal(tech, order, working_hours=working_hours)
+        if why:
+            refused[tech.code] = why
+        else:
+            ranked.append(score(tech, order, weights))
+    ranked.sort(
+        key=lambda r: (-r.score, r.tech.group_id != order.group_id, r.tech.code)
+    )
+    return ranked, refused
+
+
+def queue_key(
+    queue_rank: int, deadline: datetime, accepted_at: datetime, order_id: int
+):
+    """VIP and same-day first, then the earliest deadline, then entry time."""
+    return (queue_rank, deadline, accepted_at, order_id)
+
+
+def no_candidate_reason(refused: dict[str, str]) -> str:
+    """One line for the dispatcher: the commonest reasons nobody qualified."""
+    if not refused:
+        return "本组无可派工程师"
+    counts = Counter(refused.values())
+    return "；".join(f"{why}×{n}" for why, n in counts.most_common(3))
+
+
+# --- rest rota (轮休) ---------------------------------------------------------
+
+
+def week_days(week_start: date) -> list[date]:
+    return [week_start + timedelta(days=i) for i in range(7)]
+
+
+def rota_generate(
+    technicians: list[str],
+    week_start: date,
+    unavailable: dict[str, set[date]],
+    *,
+    offset: int = 0,
+) -> dict[str, date]:
+    """One rest day per technician for the week, spread evenly over the days.
+
+    1. Days already lost to leave count as absences on that day.
+    2. Technicians are taken in order and each given the day with the fewest
+       absences so far (ties: the next day in a rotation that ``offset``
+       shifts week to week, so nobody always rests on Monday).
+    3. Someone already absent on some day (leave) still gets a rest day, on a
+       different day.
+    A group of up to 7 thus has at most one technician resting a day.
+    """
+    days = week_days(week_start)
+    absent = Counter(d for codes in unavailable.values() for d in codes if d in days)
+    plan: dict[str, date] = {}
+    for i, code in enumerate(technicians):
+        own = unavailable.get(code, set())
+        choices = [d for d in days if d not in own]
+        start = (offset + i) % 7
+        order = {d: (k - start) % 7 for k, d in enumerate(days)}
+        best = min(choices, key=lambda d: (absent[d], order[d]))
+        plan[code] = best
+        absent[best] += 1
+    return plan
+
+
+def rota_violations(
+    technicians: list[str], week_start: date, entries: dict[str, dict[date, str]]
+) -> list[str]:
+    """Warnings for a group's week: nobody without rest, no crowded day."""
+    days = week_days(week_start)
+    problems = []
+    for code in technicians:
+        mine = entries.get(code, {})
+        if not any(mine.get(d) == "rest" for d in days):
+            problems.append(f"{code} 本周没有轮休日")
+    allowed = max(1, math.ceil(len(technicians) / 7))
+    for d in days:
+        resting = sorted(c for c in technicians if entries.get(c, {}).get(d) == "rest")
+        if len(resting) > allowed:
+            problems.append(
+                f"{d:%m-%d} 轮休{len(resting)}人({', '.join(resting)})，超过{allowed}人"
+            )
+    return problems
