@@ -23,6 +23,12 @@ class DispatchPolicy(models.Model):
     workload_penalty_per_hour = models.DecimalField(
         _("工作量扣分/工时"), max_digits=8, decimal_places=2, default=Decimal("5")
     )
+    unknown_distance_km = models.DecimalField(
+        _("位置未知时按距离(公里)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("20"),
+    )
     workday_start = models.TimeField(_("上门服务开始"), default=time(8, 0))
     workday_end = models.TimeField(
         _("上门服务结束"),

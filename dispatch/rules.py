@@ -27,6 +27,8 @@ class Weights:
     owner_bonus: Decimal
     per_km: Decimal
     per_hour: Decimal
+    #: distance assumed when a position is unknown, so "unknown" is never "here"
+    unknown_km: Decimal = Decimal("20")
 
 
 @dataclass
@@ -91,7 +93,9 @@ def score(tech: Tech, order: OrderFacts, weights: Weights) -> Ranked:
         if tech.position and order.position
         else None
     )
-    km = Decimal(str(round(distance, 2))) if distance is not None else Decimal("0")
+    km = (
+        Decimal(str(round(distance, 2))) if distance is not None else weights.unknown_km
+    )
     total = (
         (weights.owner_bonus if owner else Decimal("0"))
         - weights.per_km * km

@@ -44,4 +44,5 @@ class AutoSchema(SpectacularAutoSchema):
             responses.setdefault(
                 "409", _json(_CONFLICT, "Conflict with the current state")
             )
+            responses.setdefault("415", _json(_DETAIL, "Body is not JSON"))
         return responses

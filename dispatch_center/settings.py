@@ -186,6 +186,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives in code; each entry expires within its interval so a
 # backlog of identical runs never piles up behind a slow worker.
 CELERY_BEAT_SCHEDULE = {
+    "dispatch.auto_dispatch": {
+        "task": "dispatch.auto_dispatch",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "notifications.send_outbox": {
         "task": "notifications.send_outbox",
         "schedule": 60.0,

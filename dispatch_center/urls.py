@@ -1,10 +1,13 @@
 from django.contrib import admin
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from .health import healthz
 
 api_v1 = [
+    path("", include("dispatch.api.urls")),
     path("", include("workorders.api.urls")),
 ]
 
@@ -22,3 +25,13 @@ urlpatterns = [
 admin.site.site_header = "综调中心 管理后台"
 admin.site.site_title = "综调中心"
 admin.site.index_title = "系统管理"
+
+
+def _not_found(request, exception=None):
+    """JSON 404 for API paths (clients parse it); the normal page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+handler404 = _not_found

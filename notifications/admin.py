@@ -5,7 +5,15 @@ from .models import MessageTemplate, Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "channel", "recipient", "topic", "status", "attempts", "sent_at")
+    list_display = (
+        "created_at",
+        "channel",
+        "recipient",
+        "topic",
+        "status",
+        "attempts",
+        "sent_at",
+    )
     list_filter = ("channel", "status", "topic")
     search_fields = ("recipient", "body", "dedupe_key")
     date_hierarchy = "created_at"

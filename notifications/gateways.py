@@ -43,7 +43,9 @@ class HttpCrmCallbackGateway(LoggingGateway):
     def send(self, notification) -> str:
         if notification.channel != "crm_callback":
             return super().send(notification)
-        body = json.dumps(notification.payload, ensure_ascii=False, sort_keys=True).encode()
+        body = json.dumps(
+            notification.payload, ensure_ascii=False, sort_keys=True
+        ).encode()
         request = urllib.request.Request(
             notification.recipient,
             data=body,

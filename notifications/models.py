@@ -44,7 +44,10 @@ class Notification(models.Model):
     subject_type = models.CharField(max_length=32, blank=True, default="")
     subject_id = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(
-        _("状态"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+        _("状态"),
+        max_length=16,
+        choices=OutboxStatus.choices,
+        default=OutboxStatus.QUEUED,
     )
     attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
     next_attempt_at = models.DateTimeField(_("下次发送时间"))
@@ -63,7 +66,9 @@ class Notification(models.Model):
                 condition=Q(status__in=["queued", "sending"]),
             ),
             models.Index(fields=["subject_type", "subject_id"], name="outbox_subject"),
-            models.Index(fields=["recipient_user", "created_at"], name="outbox_user_inbox"),
+            models.Index(
+                fields=["recipient_user", "created_at"], name="outbox_user_inbox"
+            ),
         ]
 
     def __str__(self):

@@ -5,7 +5,9 @@ import hmac
 from datetime import datetime, timedelta
 
 
-def next_attempt(now: datetime, attempts: int, base_seconds: int, cap_seconds: int) -> datetime:
+def next_attempt(
+    now: datetime, attempts: int, base_seconds: int, cap_seconds: int
+) -> datetime:
     """Exponential backoff: base, 2×base, 4×base … capped."""
     delay = min(cap_seconds, base_seconds * 2 ** max(0, attempts - 1))
     return now + timedelta(seconds=delay)

@@ -38,7 +38,9 @@ class _SafeDict(dict):
 def render(topic: str, default: str, **values) -> str:
     """Fill the admin-edited template of ``topic`` (or ``default``)."""
     text = (
-        MessageTemplate.objects.filter(topic=topic).values_list("text", flat=True).first()
+        MessageTemplate.objects.filter(topic=topic)
+        .values_list("text", flat=True)
+        .first()
         or default
     )
     return text.format_map(_SafeDict(values))
@@ -82,7 +84,10 @@ def _kick_sender() -> None:
     try:
         send_outbox.apply_async(retry=False, expires=60)
     except Exception as exc:  # noqa: BLE001 - the broker being down must not fail the request
-        log.warning("outbox kick not sent (%s); the beat job will deliver", exc.__class__.__name__)
+        log.warning(
+            "outbox kick not sent (%s); the beat job will deliver",
+            exc.__class__.__name__,
+        )
 
 
 def outbox_deliver_due(*, now: datetime, batch: int = 200) -> dict[str, int]:
@@ -108,7 +113,9 @@ def outbox_deliver_due(*, now: datetime, batch: int = 200) -> dict[str, int]:
             .values_list("id", flat=True)[:batch]
         )
         Notification.objects.filter(id__in=ids).update(
-            status=OutboxStatus.SENDING, next_attempt_at=now + lease, attempts=F("attempts") + 1
+            status=OutboxStatus.SENDING,
+            next_attempt_at=now + lease,
+            attempts=F("attempts") + 1,
         )
     counts = {"sent": 0, "retry": 0, "dead": 0}
     gateway = get_gateway()
@@ -123,7 +130,12 @@ def outbox_deliver_due(*, now: datetime, batch: int = 200) -> dict[str, int]:
             if message.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
                 mine.update(status=OutboxStatus.DEAD, last_error=error)
                 counts["dead"] += 1
-                log.error("notification %s dead after %s attempts: %s", message.pk, message.attempts, error)
+                log.error(
+                    "notification %s dead after %s attempts: %s",
+                    message.pk,
+                    message.attempts,
+                    error,
+                )
             else:
                 retry_at = next_attempt(
                     now,
@@ -131,7 +143,11 @@ def outbox_deliver_due(*, now: datetime, batch: int = 200) -> dict[str, int]:
                     settings.NOTIFICATION_RETRY_BASE_SECONDS,
                     settings.NOTIFICATION_RETRY_CAP_SECONDS,
                 )
-                mine.update(status=OutboxStatus.QUEUED, next_attempt_at=retry_at, last_error=error)
+                mine.update(
+                    status=OutboxStatus.QUEUED,
+                    next_attempt_at=retry_at,
+                    last_error=error,
+                )
                 counts["retry"] += 1
             continue
         mine.update(status=OutboxStatus.SENT, sent_at=now, last_error="")

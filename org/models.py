@@ -190,7 +190,9 @@ class Technician(models.Model):
     last_lng = models.FloatField(_("最近位置经度"), null=True, blank=True)
     last_position_at = models.DateTimeField(_("位置上报时间"), null=True, blank=True)
     # Position reports are frequent telemetry, not organisation changes.
-    history = HistoricalRecords(excluded_fields=["last_lat", "last_lng", "last_position_at"])
+    history = HistoricalRecords(
+        excluded_fields=["last_lat", "last_lng", "last_position_at"]
+    )
 
     class Meta:
         verbose_name = _("装维工程师")

@@ -20,11 +20,13 @@ request commits as in production. ``serialized_rollback`` restores the
 migration data (role groups, default policy) that the flush after a
 transactional test removes.
 
-Budget: ``max_examples`` per operation and no deadline keep the whole run
-well under two minutes on SQLite.
+Budget: 15 examples per operation (``SCHEMA_FUZZ_EXAMPLES`` overrides) and no
+deadline keep the whole run well under two minutes on SQLite.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 import schemathesis
@@ -49,7 +51,8 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-MAX_EXAMPLES = 15
+# Per operation. A deeper run on demand: SCHEMA_FUZZ_EXAMPLES=200 pytest ...
+MAX_EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "15"))
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -6,11 +6,13 @@ rows and pass them in as a ``DeadlinePolicy``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dispatch_center.errors import InvalidTransition
+
+from .workcalendar import WorkingCalendar
 
 #: The operator's zone. "The same day" is always the local calendar day here.
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -69,6 +71,12 @@ class StandardLimit:
     product: str | None
     vip: bool | None
     hours: int
+    #: "natural" hours, or "working" hours of the working calendar
+    counting: str = "natural"
+
+
+NATURAL = "natural"
+WORKING = "working"
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,8 @@ class DeadlinePolicy:
     repair_after_cutoff_hours: int  # 24 natural hours
     late_install_counts_as_same_day: bool
     standard_limits: tuple[StandardLimit, ...]
+    #: for standard limits counted in working hours (None: weekday rule, 08-18)
+    calendar: WorkingCalendar | None = None
 
 
 @dataclass(frozen=True)
@@ -133,8 +143,15 @@ def standard_limit_hours(
     kind: str, product: str, level: str, limits: tuple[StandardLimit, ...]
 ) -> int:
     """The most specific matching row wins (product and VIP both count)."""
+    return standard_limit(kind, product, level, limits).hours
+
+
+def standard_limit(
+    kind: str, product: str, level: str, limits: tuple[StandardLimit, ...]
+) -> StandardLimit:
+    """The most specific matching row (product and VIP both count)."""
     vip = level in VIP_LEVELS
-    best: tuple[int, int] | None = None
+    best: tuple[int, StandardLimit] | None = None
     for row in limits:
         if row.kind != kind:
             continue
@@ -144,10 +161,24 @@ def standard_limit_hours(
             continue
         specificity = (row.product is not None) + (row.vip is not None)
         if best is None or specificity > best[0]:
-            best = (specificity, row.hours)
+            best = (specificity, row)
     if best is None:
         raise LookupError(f"no standard limit for {kind}/{product}/{level}")
     return best[1]
+
+
+def standard_limit_end(
+    start: datetime, limit: StandardLimit, calendar: WorkingCalendar | None
+) -> tuple[datetime, str]:
+    """When a standard limit that starts at ``start`` ends, and its label.
+
+    Natural hours run round the clock; working hours only inside the working
+    windows of working days (调休 make-up days count, holidays do not).
+    """
+    if limit.counting == WORKING:
+        end = (calendar or WorkingCalendar()).add_working_hours(start, limit.hours)
+        return end, f"{limit.hours}工作小时"
+    return start + timedelta(hours=limit.hours), f"{limit.hours}小时"
 
 
 def intake_deadline(
@@ -201,7 +232,8 @@ def intake_deadline(
             accepted_at + timedelta(hours=hours),
             f"当日修: {cutoff_text}后录入，{hours}小时内修复",
         )
-    hours = standard_limit_hours(kind, product, level, policy.standard_limits)
+    limit = standard_limit(kind, product, level, policy.standard_limits)
+    limit_end, limit_text = standard_limit_end(accepted_at, limit, policy.calendar)
     if in_scope:  # an install entered at or after the cutoff
         counts = policy.late_install_counts_as_same_day
         if appointment_end is not None:
@@ -210,10 +242,226 @@ def intake_deadline(
             )
         return Intake(
             counts,
-            accepted_at + timedelta(hours=hours),
-            f"当日装: {cutoff_text}后录入，待预约(暂按标准时限{hours}小时)",
+            limit_end,
+            f"当日装: {cutoff_text}后录入，待预约(暂按标准时限{limit_text})",
             follows_appointment=True,
         )
     if appointment_end is not None and appointment_end > accepted_at:
         return Intake(False, appointment_end, "按客户预约时间完成")
-    return Intake(False, accepted_at + timedelta(hours=hours), f"标准时限{hours}小时")
+    return Intake(False, limit_end, f"标准时限{limit_text}")
+
+
+def is_repeat_fault(
+    *,
+    kind: str,
+    accepted_at: datetime,
+    previous_repair_completed_at: datetime | None,
+    window_days: int,
+) -> bool:
+    """重复障碍: a repair within ``window_days`` of the same customer's previous
+    repair of the same product (counted from that repair's completion)."""
+    if kind != "repair" or previous_repair_completed_at is None or window_days <= 0:
+        return False
+    elapsed = accepted_at - previous_repair_completed_at
+    return timedelta(0) <= elapsed <= timedelta(days=window_days)
+
+
+# --- the internal SLA clock (过程管控) -----------------------------------------
+#
+# An order's SLA bookkeeping: ``sla_deadline`` is the customer-facing
+# ``deadline`` plus the time spent in approved suspensions; every checkpoint
+# (warnings, first response, escalation levels) is measured against it. The
+# checkpoints not yet processed give ``sla_next_check_at``, the one indexed
+# time the periodic scan selects on; it is recomputed with every change.
+
+#: ``sla_warnings_sent`` bits: which warning points have been processed.
+WARN_PERCENT_USED = 1
+WARN_MINUTES_BEFORE = 2
+
+CP_WARNING = "warning"
+CP_FIRST_RESPONSE = "first_response"
+CP_ESCALATION = "escalation"
+
+#: Why an escalation level was reached.
+ESCALATE_TIMEOUT = "timeout"
+ESCALATE_REPEAT_FAULT = "repeat_fault"
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    """The checkpoint policy; 0 disables a warning point."""
+
+    warn_percent_used: int = 80
+    warn_minutes_before: int = 60
+    #: level n fires this long after the internal deadline (levels 1, 2, 3)
+    escalation_offsets: tuple[timedelta, ...] = (
+        timedelta(0),
+        timedelta(hours=2),
+        timedelta(hours=8),
+    )
+
+    @property
+    def max_level(self) -> int:
+        return len(self.escalation_offsets)
+
+
+@dataclass(frozen=True)
+class SlaState:
+    """What the checkpoints of one order depend on (copied from the row)."""
+
+    status: str
+    accepted_at: datetime
+    deadline: datetime
+    sla_deadline: datetime
+    dispatched_at: datetime | None = None
+    first_response_due: datetime | None = None
+    first_contact_at: datetime | None = None
+    first_response_missed: bool = False
+    warnings_sent: int = 0
+    escalation_level: int = 0
+    is_repeat_fault: bool = False
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """One thing that becomes due at ``at``.
+
+    ``code`` is unique per order and kind (the key of its side effects):
+    a warning point is tied to the internal deadline it warns about, a
+    first-response miss to its dispatch, an escalation to its level.
+    """
+
+    kind: str
+    code: str
+    at: datetime
+    level: int = 0  # warning bit or escalation level
+    cause: str = ""
+
+
+def _stamp(at: datetime) -> str:
+    return str(int(at.timestamp()))
+
+
+def sla_checkpoints(state: SlaState, policy: SlaPolicy) -> list[Checkpoint]:
+    """Every checkpoint not yet processed, earliest first.
+
+    None while the clock is stopped (suspended) or the order is done.
+    1. Warnings (超时预警) when ``warn_percent_used`` % of the time from entry
+       to the deadline is used, and ``warn_minutes_before`` before it.
+    2. First response (首次响应): due ``first_response_due`` after dispatch
+       unless the customer was contacted.
+    3. Escalation level n at the internal deadline + the n-th offset, for
+       the levels above the current one; a repeat fault (重障升级) reaches
+       level 1 at once, at entry.
+    """
+    if state.status not in OPEN_STATES or state.status == SUSPENDED:
+        return []
+    points: list[Checkpoint] = []
+    deadline = state.sla_deadline
+    budget = state.deadline - state.accepted_at
+    if policy.warn_percent_used and not state.warnings_sent & WARN_PERCENT_USED:
+        left = budget * (100 - policy.warn_percent_used) / 100
+        points.append(
+            Checkpoint(
+                CP_WARNING,
+                f"percent:{_stamp(deadline)}",
+                deadline - max(left, timedelta(0)),
+                WARN_PERCENT_USED,
+            )
+        )
+    if policy.warn_minutes_before and not state.warnings_sent & WARN_MINUTES_BEFORE:
+        points.append(
+            Checkpoint(
+                CP_WARNING,
+                f"before:{_stamp(deadline)}",
+                deadline - timedelta(minutes=policy.warn_minutes_before),
+                WARN_MINUTES_BEFORE,
+            )
+        )
+    if (
+        state.status in ASSIGNED_STATES
+        and state.first_response_due is not None
+        and state.first_contact_at is None
+        and not state.first_response_missed
+    ):
+        dispatched = state.dispatched_at or state.first_response_due
+        points.append(
+            Checkpoint(CP_FIRST_RESPONSE, _stamp(dispatched), state.first_response_due)
+        )
+    for level, offset in enumerate(policy.escalation_offsets, start=1):
+        if state.escalation_level >= level:
+            continue
+        at, cause = deadline + offset, ESCALATE_TIMEOUT
+        if level == 1 and state.is_repeat_fault and state.accepted_at < at:
+            at, cause = state.accepted_at, ESCALATE_REPEAT_FAULT
+        points.append(Checkpoint(CP_ESCALATION, str(level), at, level, cause))
+    return sorted(points, key=lambda p: (p.at, p.kind, p.level))
+
+
+def sla_next_check(state: SlaState, policy: SlaPolicy) -> datetime | None:
+    """The earliest pending checkpoint (``sla_next_check_at``), None when none."""
+    points = sla_checkpoints(state, policy)
+    return points[0].at if points else None
+
+
+def sla_due(state: SlaState, policy: SlaPolicy, now: datetime) -> list[Checkpoint]:
+    return [p for p in sla_checkpoints(state, policy) if p.at <= now]
+
+
+def warning_is_stale(state: SlaState, now: datetime) -> bool:
+    """A warning found only after its deadline passed is not sent (the
+    escalation says more); its point is just marked processed."""
+    return now >= state.sla_deadline
+
+
+def sla_mark_processed(state: SlaState, points: list[Checkpoint]) -> SlaState:
+    """The state once ``points`` are processed (flags set, level raised)."""
+    warnings = state.warnings_sent
+    missed = state.first_response_missed
+    level = state.escalation_level
+    for p in points:
+        if p.kind == CP_WARNING:
+            warnings |= p.level
+        elif p.kind == CP_FIRST_RESPONSE:
+            missed = True
+        elif p.kind == CP_ESCALATION:
+            level = max(level, p.level)
+    return replace(
+        state,
+        warnings_sent=warnings,
+        first_response_missed=missed,
+        escalation_level=level,
+    )
+
+
+@dataclass(frozen=True)
+class Resumed:
+    paused: timedelta
+    sla_deadline: datetime
+    first_response_due: datetime | None
+
+
+def resume_times(
+    *,
+    suspended_at: datetime,
+    now: datetime,
+    sla_deadline: datetime,
+    first_response_due: datetime | None,
+    first_contact_at: datetime | None,
+) -> Resumed:
+    """Leave an approved suspension: the paused time is added to the internal
+    deadline, and to a first-response due time that was still running.
+
+    The customer-facing ``deadline``, the entry and completion times (the
+    compensation clock) are never touched.
+    """
+    paused = max(now - suspended_at, timedelta(0))
+    due = first_response_due
+    if due is not None and first_contact_at is None and due > suspended_at:
+        due = due + paused
+    return Resumed(paused, sla_deadline + paused, due)
+
+
+def notice_is_urgent(*, is_same_day: bool, customer_level: str) -> bool:
+    """Escalations of same-day or VIP orders are never held to working hours."""
+    return is_same_day or customer_level in VIP_LEVELS

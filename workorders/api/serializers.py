@@ -7,6 +7,7 @@ from ..models import (
     Customer,
     CustomerLevel,
     DelayCause,
+    DispatchFlag,
     Kind,
     Resolution,
     Segment,
@@ -75,7 +76,23 @@ class CustomerSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "phone", "account", "level", "segment"]
 
 
+class BlankAsNullChoiceField(serializers.ChoiceField):
+    """A choice stored as '' while unset, shown as null in the API."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class WorkOrderSerializer(serializers.ModelSerializer):
+    resolution = BlankAsNullChoiceField(Resolution.choices)
+    delay_cause = BlankAsNullChoiceField(DelayCause.choices)
+    dispatch_flag = BlankAsNullChoiceField(
+        DispatchFlag.choices,
+        help_text="no_candidate (无人可派) or redispatch_requested",
+    )
     customer = CustomerSerializer(read_only=True)
     package_area = serializers.SlugRelatedField(slug_field="code", read_only=True)
     group = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -124,6 +141,8 @@ class WorkOrderSerializer(serializers.ModelSerializer):
             "delay_cause",
             "cancelled_at",
             "cancel_reason",
+            "dispatch_flag",
+            "dispatch_flag_reason",
             "created_at",
             "updated_at",
         ]
@@ -148,13 +167,6 @@ class EventSerializer(serializers.ModelSerializer):
             "data",
         ]
         read_only_fields = fields
-
-
-class DispatchInSerializer(serializers.Serializer):
-    technician = serializers.CharField(max_length=32)
-    note = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=500
-    )
 
 
 class EmptySerializer(serializers.Serializer):

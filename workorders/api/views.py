@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import HasAnyRole, role_permission
 from dispatch_center.roles import Role
-from org.models import Technician
 
 from .. import services
 from ..selectors import order_timeline, orders_visible_to
@@ -23,14 +22,12 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 )
 
 CREATORS = (Role.CRM, Role.HOTLINE_AGENT, Role.DISPATCHER, Role.SUPERVISOR)
-DISPATCHERS = (Role.DISPATCHER, Role.SUPERVISOR)
 WORKERS = (Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR)
 COMPLETERS = (Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR, Role.HOTLINE_AGENT)
 CANCELLERS = (Role.CRM, Role.HOTLINE_AGENT, Role.DISPATCHER, Role.SUPERVISOR)
 
 ACTION_ROLES = {
     "create": CREATORS,
-    "dispatch_order": DISPATCHERS,
     "accept": WORKERS,
     "contact": WORKERS,
     "arrive": WORKERS,
@@ -92,27 +89,10 @@ class WorkOrderViewSet(
     @extend_schema(
         responses={200: s.EventSerializer(many=True)}, summary="Order timeline"
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request, pk=None):
         order = self.get_object()
         return Response(s.EventSerializer(order_timeline(order), many=True).data)
-
-    @order_action(
-        "dispatch", s.DispatchInSerializer, summary="Assign or reassign (dispatcher)"
-    )
-    def dispatch_order(self, request, pk=None):
-        data = self._input(s.DispatchInSerializer)
-        order = self.get_object()
-        technician = Technician.objects.filter(code=data["technician"]).first()
-        if technician is None:
-            raise InvalidInput(
-                "technician",
-                f"未知的装维工程师 unknown technician {data['technician']!r}",
-            )
-        services.work_order_dispatch(
-            order, technician=technician, by=request.user, note=data["note"]
-        )
-        return self._respond(order)
 
     @order_action("accept", s.EmptySerializer, summary="Technician accepts")
     def accept(self, request, pk=None):

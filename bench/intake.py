@@ -1,0 +1,714 @@
+"""Intake throughput and latency against a raw PostgreSQL INSERT baseline.
+
+    .venv/bin/python bench/intake.py                 # 1, 4 and 16 clients
+    .venv/bin/python bench/intake.py --seconds 5 --clients 1 16 --workers 2
+
+Everything runs on this machine over loopback and is torn down at the end
+(also on Ctrl-C or SIGTERM):
+
+1. a throwaway PostgreSQL 15 (initdb in a temporary directory, a free port,
+   ``fsync=off`` as in /work/shared/RECIPES.md; as the ``postgres`` user
+   via ``runuser`` when we are root);
+2. ``manage.py migrate``, ``import_org`` of a small organisation and a CRM
+   user with a token;
+3. gunicorn with the production settings shape (``DATABASE_URL``,
+   ``POLICY_CACHE_SECONDS=30``, its own ``DISPATCH_VAR_DIR``);
+4. for each client count: that many threads, each with its own keep-alive
+   ``requests.Session``, POST the API.md example order with a unique
+   ``crm_order_id`` until the time or request budget is used up; 90 % of the
+   orders are for known customers (a pool of phones created during warm-up);
+5. for each client count: ``pgbench`` with a one-row INSERT script into a
+   scratch table, the baseline the intake rate is compared with.
+
+Prints a table (clients, orders/s, p50 ms, p99 ms, raw INSERT/s, ratio %),
+markdown rows for bench/RESULTS.md, and writes bench/out/intake-<date>.json.
+Target (issue 2): at 16 clients >= 3 % of the raw INSERT rate and p99 < 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = ROOT / "bench" / "out"
+VENV_BIN = Path(sys.executable).parent
+IS_ROOT = os.geteuid() == 0
+
+TARGET_RATIO = 0.03
+TARGET_P99_MS = 100.0
+
+ORG = {
+    "districts": [
+        {"code": "D1", "name": "海州区局"},
+        {"code": "D2", "name": "灌云县分公司"},
+    ],
+    "areas": [
+        {
+            "code": "A1",
+            "name": "新浦片区",
+            "district": "D1",
+            "area_type": "urban_core",
+            "same_day_enabled": True,
+        },
+        {
+            "code": "A2",
+            "name": "伊山镇",
+            "district": "D2",
+            "area_type": "county_town",
+            "same_day_enabled": True,
+        },
+    ],
+    "groups": [
+        {"code": "G1", "name": "新浦一组", "area": "A1"},
+        {"code": "G2", "name": "伊山一组", "area": "A2"},
+    ],
+    "package_areas": [
+        {"code": "P1", "name": "通灌小区", "group": "G1", "lat": 34.60, "lng": 119.22},
+        {"code": "P2", "name": "海连小区", "group": "G1", "lat": 34.61, "lng": 119.20},
+        {"code": "P3", "name": "伊山小区", "group": "G2", "lat": 34.30, "lng": 119.25},
+    ],
+    "vendors": [{"code": "V1", "name": "某通服公司"}],
+    "technicians": [
+        {
+            "code": f"T{i}",
+            "name": f"工程师{i}",
+            "phone": f"138000000{i:02d}",
+            "group": "G1" if i % 2 else "G2",
+            "home_package_area": "P1" if i % 2 else "P3",
+            "vendor": None,
+            "cert_level": 4,
+            "skills": ["ftth_broadband", "itv_hd"],
+            "role": "technician",
+            "max_open_orders": 8,
+            "after_hours": False,
+        }
+        for i in range(1, 7)
+    ],
+}
+PACKAGE_AREAS = [p["code"] for p in ORG["package_areas"]]
+PRODUCTS = ["ftth_broadband", "ftth_broadband", "itv_hd", "fixed_phone"]
+
+CREATE_TOKEN = """
+from django.contrib.auth.models import Group, User
+from rest_framework.authtoken.models import Token
+user = User.objects.create_user("bench-crm", password=None)
+user.groups.add(Group.objects.get(name="crm"))
+print(Token.objects.create(user=user).key)
+"""
+
+PGBENCH_SCRIPT = "INSERT INTO bench_raw_insert (payload) VALUES ('one row');\n"
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_bin_dir() -> Path:
+    try:
+        listing = subprocess.run(
+            ["dpkg", "-L", "postgresql-15"], capture_output=True, text=True, check=True
+        ).stdout
+        for line in listing.splitlines():
+            if line.endswith("/bin/initdb"):
+                return Path(line).parent
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    fallback = Path("/usr/lib/postgresql/15/bin")
+    if (fallback / "initdb").exists():
+        return fallback
+    sys.exit("PostgreSQL 15 not found: apt-get install postgresql-15")
+
+
+def as_pg(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: use the postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
+
+
+# --- the environment: PostgreSQL, Django, gunicorn ---------------------------
+
+
+class Environment:
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
+        self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
+        self.pg_bin = pg_bin_dir()
+        self.pg_dir = self.tmp / "pg"
+        self.pg_data = self.pg_dir / "data"
+        self.pg_port = 0
+        self.pg_started = False
+        self.web: subprocess.Popen | None = None
+        self.web_port = 0
+        self.token = ""
+
+    @property
+    def database_url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.pg_port}/postgres"
+
+    def django_env(self) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+        }
+        env.update(
+            DATABASE_URL=self.database_url,
+            DISPATCH_VAR_DIR=str(self.tmp / "var"),
+            POLICY_CACHE_SECONDS="30",
+            DEBUG="false",
+            LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def start_postgres(self) -> None:
+        self.pg_dir.mkdir()
+        if IS_ROOT:
+            shutil.chown(self.pg_dir, "postgres")
+        self.pg_port = free_port()
+        subprocess.run(
+            as_pg(
+                [
+                    str(self.pg_bin / "initdb"),
+                    "-D",
+                    str(self.pg_data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -c port={self.pg_port} "
+            f"-c unix_socket_directories={self.pg_dir} -c fsync=off "
+            "-c max_connections=100"
+        )
+        self.pg_started = True
+        subprocess.run(
+            as_pg(
+                [
+                    str(self.pg_bin / "pg_ctl"),
+                    "-D",
+                    str(self.pg_data),
+                    "-l",
+                    str(self.pg_dir / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    options,
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            start_new_session=True,  # Ctrl-C reaches us, not the postmaster
+        )
+        log(f"PostgreSQL 15 on 127.0.0.1:{self.pg_port} (fsync=off)")
+
+    def manage(self, *args: str, stdin: str | None = None) -> str:
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), *args],
+            cwd=ROOT,
+            env=self.django_env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout + result.stderr)
+            raise RuntimeError(f"manage.py {' '.join(args)} failed")
+        return result.stdout
+
+    def prepare_database(self) -> None:
+        log("migrating")
+        self.manage("migrate", "--noinput")
+        org_file = self.tmp / "org.json"
+        org_file.write_text(json.dumps(ORG, ensure_ascii=False), encoding="utf-8")
+        self.manage("import_org", str(org_file))
+        self.token = self.manage("shell", "-c", CREATE_TOKEN).strip().splitlines()[-1]
+        self.psql(
+            "CREATE TABLE bench_raw_insert (id bigserial PRIMARY KEY, "
+            "payload text NOT NULL, created_at timestamptz NOT NULL DEFAULT now())"
+        )
+
+    def psql(self, sql: str) -> str:
+        return subprocess.run(
+            [
+                str(self.pg_bin / "psql"),
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.pg_port),
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+
+    def start_web(self) -> None:
+        self.web_port = free_port()
+        log(f"gunicorn: {self.workers} workers on 127.0.0.1:{self.web_port}")
+        self.web = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "dispatch_center.wsgi",
+                "-w",
+                str(self.workers),
+                "-b",
+                f"127.0.0.1:{self.web_port}",
+                "--error-logfile",
+                str(self.tmp / "gunicorn.log"),
+            ],
+            cwd=ROOT,
+            env=self.django_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: we stop it as a whole
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.web.poll() is not None:
+                tail = (self.tmp / "gunicorn.log").read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"gunicorn exited:\n{tail}")
+            try:
+                if requests.get(f"{self.base_url}/healthz", timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    def stop(self) -> None:
+        if self.web is not None and self.web.poll() is None:
+            try:
+                os.killpg(self.web.pid, signal.SIGTERM)
+                self.web.wait(timeout=15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.web.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.web.wait(timeout=5)
+        if self.pg_started:
+            ctl = [str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-w"]
+            stopped = subprocess.run(
+                as_pg([*ctl, "-t", "30", "-m", "fast", "stop"]), capture_output=True
+            )
+            if stopped.returncode != 0:
+                subprocess.run(
+                    as_pg([*ctl, "-m", "immediate", "stop"]), capture_output=True
+                )
+            self.pg_started = False
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# --- load ----------------------------------------------------------------------
+
+
+def order(crm_order_id: str, phone: str, rng: random.Random) -> dict:
+    return {
+        "crm_order_id": crm_order_id,
+        "source": "crm",
+        "kind": "install",
+        "product": rng.choice(PRODUCTS),
+        "customer": {
+            "name": "王女士",
+            "phone": phone,
+            "account": f"ACC-{phone}",
+            "level": "ordinary",
+            "segment": "public",
+        },
+        "address": "通灌北路 1 号 3-201",
+        "package_area": rng.choice(PACKAGE_AREAS),
+        "lat": 34.601,
+        "lng": 119.221,
+        "same_day_requested": True,
+        "appointment_start": None,
+        "appointment_end": None,
+        "description": "",
+    }
+
+
+@dataclass
+class LevelResult:
+    clients: int
+    requests: int
+    created: int
+    errors: dict[str, int]
+    seconds: float
+    orders_per_s: float
+    p50_ms: float
+    p90_ms: float
+    p99_ms: float
+    max_ms: float
+    client_cpu_s: float
+    raw_insert_per_s: float = 0.0
+    ratio_pct: float = 0.0
+    latencies_note: str = field(default="client-side, per POST, keep-alive")
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = max(0, min(len(sorted_values) - 1, round(pct / 100 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def run_level(
+    env: Environment,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    phones: list[str],
+    run_id: str,
+) -> LevelResult:
+    url = f"{env.base_url}/api/v1/work-orders/"
+    headers = {"Authorization": f"Token {env.token}"}
+    lock = threading.Lock()
+    issued = 0
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    created = [0] * clients
+    errors: dict[str, int] = {}
+    barrier = threading.Barrier(clients + 1)
+    stop_at = [0.0]
+
+    def client(n: int) -> None:
+        nonlocal issued
+        rng = random.Random(f"{run_id}-{clients}-{n}")
+        session = requests.Session()
+        session.headers.update(headers)
+        mine = latencies[n]
+        i = 0
+        barrier.wait()
+        while time.monotonic() < stop_at[0]:
+            with lock:
+                if issued >= max_requests:
+                    break
+                issued += 1
+            i += 1
+            # 90 % known customers (created during warm-up), 10 % new ones.
+            if rng.random() < 0.9:
+                phone = rng.choice(phones)
+            else:
+                phone = f"15{n:03d}{clients:02d}{i:04d}"[:11]
+            body = order(f"B-{run_id}-{clients}-{n}-{i}", phone, rng)
+            t0 = time.perf_counter()
+            try:
+                response = session.post(url, json=body, timeout=30)
+                status = response.status_code
+            except requests.RequestException as exc:
+                status = type(exc).__name__
+            mine.append(time.perf_counter() - t0)
+            if status == 201:
+                created[n] += 1
+            else:
+                with lock:
+                    errors[str(status)] = errors.get(str(status), 0) + 1
+        session.close()
+
+    threads = [
+        threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)
+    ]
+    for t in threads:
+        t.start()
+    cpu0 = time.process_time()
+    stop_at[0] = time.monotonic() + seconds
+    started = time.perf_counter()
+    barrier.wait()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu0
+    lat = sorted(x * 1000 for per in latencies for x in per)
+    total_created = sum(created)
+    return LevelResult(
+        clients=clients,
+        requests=len(lat),
+        created=total_created,
+        errors=errors,
+        seconds=round(elapsed, 3),
+        orders_per_s=round(total_created / elapsed, 1),
+        p50_ms=round(statistics.median(lat), 2) if lat else float("nan"),
+        p90_ms=round(percentile(lat, 90), 2),
+        p99_ms=round(percentile(lat, 99), 2),
+        max_ms=round(lat[-1], 2) if lat else float("nan"),
+        client_cpu_s=round(cpu, 2),
+    )
+
+
+def warm_up(env: Environment, phones: list[str], run_id: str) -> None:
+    """Create the known customers (one order each) and warm every worker."""
+    url = f"{env.base_url}/api/v1/work-orders/"
+    rng = random.Random(run_id)
+    errors = 0
+
+    def worker(chunk: list[str], n: int) -> None:
+        nonlocal errors
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {env.token}"
+        for i, phone in enumerate(chunk):
+            r = session.post(
+                url, json=order(f"W-{run_id}-{n}-{i}", phone, rng), timeout=30
+            )
+            if r.status_code != 201:
+                errors += 1
+                if errors == 1:
+                    log(f"warm-up answer {r.status_code}: {r.text[:500]}")
+        session.close()
+
+    chunks = [phones[i::8] for i in range(8)]
+    threads = [
+        threading.Thread(target=worker, args=(c, n)) for n, c in enumerate(chunks)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{errors} warm-up orders were not created")
+
+
+def pgbench(env: Environment, clients: int, seconds: int) -> float:
+    script = env.tmp / "insert.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    jobs = 1 if clients == 1 else 2
+    result = subprocess.run(
+        [
+            str(env.pg_bin / "pgbench"),
+            "-n",
+            "-f",
+            str(script),
+            "-c",
+            str(clients),
+            "-j",
+            str(jobs),
+            "-T",
+            str(seconds),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(env.pg_port),
+            "-U",
+            "postgres",
+            "postgres",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    match = re.search(
+        r"tps = ([0-9.]+) \(without initial connection time\)", result.stdout
+    )
+    if not match:
+        raise RuntimeError(f"cannot read pgbench output:\n{result.stdout}")
+    return float(match.group(1))
+
+
+# --- report --------------------------------------------------------------------
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    pg_version = ""
+    try:
+        pg_version = subprocess.run(
+            [str(pg_bin_dir() / "postgres"), "--version"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "postgres": pg_version,
+    }
+
+
+def print_report(results: list[LevelResult], meta: dict) -> None:
+    header = (
+        f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'raw INSERT/s':>13} {'ratio %':>8} {'errors':>8}"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.clients:>7} {r.orders_per_s:>9.1f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} "
+            f"{r.raw_insert_per_s:>13.0f} {r.ratio_pct:>8.2f} {sum(r.errors.values()):>8}"
+        )
+    top = max(results, key=lambda r: r.clients)
+    ratio_ok = top.ratio_pct >= TARGET_RATIO * 100
+    p99_ok = top.p99_ms < TARGET_P99_MS
+    print()
+    print(
+        f"target at {top.clients} clients: ratio {top.ratio_pct:.2f} % "
+        f"(>= {TARGET_RATIO * 100:.0f} %: {'met' if ratio_ok else 'MISSED'}), "
+        f"p99 {top.p99_ms:.1f} ms (< {TARGET_P99_MS:.0f} ms: "
+        f"{'met' if p99_ok else 'MISSED'})"
+    )
+    print()
+    print("Markdown rows for bench/RESULTS.md:")
+    print()
+    print("| clients | orders/s | p50 ms | p99 ms | raw INSERT/s | ratio % |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        print(
+            f"| {r.clients} | {r.orders_per_s:.1f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
+            f"| {r.raw_insert_per_s:.0f} | {r.ratio_pct:.2f} |"
+        )
+    print()
+    print(
+        f"Machine: {meta['machine']['nproc']} CPUs, {meta['machine']['cpu_model']}; "
+        f"{meta['machine']['postgres']}; gunicorn {meta['workers']} workers; "
+        f"{meta['date']}; `{meta['command']}`"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument(
+        "--seconds", type=float, default=10.0, help="time budget per level"
+    )
+    parser.add_argument(
+        "--max-requests", type=int, default=3000, help="request budget per level"
+    )
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--pgbench-seconds", type=int, default=10, help="pgbench -T per level"
+    )
+    parser.add_argument(
+        "--known-customers", type=int, default=200, help="phone pool size"
+    )
+    args = parser.parse_args()
+
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+
+    started = dt.datetime.now().astimezone()
+    run_id = started.strftime("%H%M%S") + f"{random.randrange(1000):03d}"
+    env = Environment(workers=args.workers)
+    try:
+        env.start_postgres()
+        env.prepare_database()
+        env.start_web()
+        phones = [f"139{n:08d}" for n in range(args.known_customers)]
+        log(f"warm-up: {len(phones)} known customers")
+        warm_up(env, phones, run_id)
+        results = []
+        for clients in args.clients:
+            log(
+                f"{clients} client(s): intake for {args.seconds:g} s / {args.max_requests} requests"
+            )
+            result = run_level(
+                env, clients, args.seconds, args.max_requests, phones, run_id
+            )
+            log(
+                f"{clients} client(s): raw INSERT with pgbench -T {args.pgbench_seconds}"
+            )
+            result.raw_insert_per_s = round(
+                pgbench(env, clients, args.pgbench_seconds), 1
+            )
+            result.ratio_pct = round(
+                100 * result.orders_per_s / result.raw_insert_per_s, 2
+            )
+            log(
+                f"{clients} client(s): {result.orders_per_s} orders/s, p99 {result.p99_ms} ms, "
+                f"raw {result.raw_insert_per_s}/s, errors {result.errors or 'none'}"
+            )
+            results.append(result)
+        orders_total = int(env.psql("SELECT count(*) FROM workorders_workorder"))
+    except KeyboardInterrupt as exc:
+        log(f"interrupted ({exc or 'Ctrl-C'}); cleaning up")
+        env.stop()
+        return 130
+    except BaseException:
+        env.stop()
+        raise
+    env.stop()
+
+    meta = {
+        "date": started.isoformat(timespec="seconds"),
+        "command": " ".join([".venv/bin/python", "bench/intake.py", *sys.argv[1:]]),
+        "machine": machine(),
+        "workers": args.workers,
+        "seconds_per_level": args.seconds,
+        "max_requests_per_level": args.max_requests,
+        "pgbench": f"-c N -j min(N,2) -T {args.pgbench_seconds}, script: {PGBENCH_SCRIPT.strip()}",
+        "postgres_settings": "fsync=off (throwaway, as in RECIPES.md)",
+        "known_customers": args.known_customers,
+        "orders_in_db_at_end": orders_total,
+        "target": {"ratio_pct_min": TARGET_RATIO * 100, "p99_ms_max": TARGET_P99_MS},
+        "results": [asdict(r) for r in results],
+    }
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    out = OUT_DIR / f"intake-{started:%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n")
+    print_report(results, meta)
+    print(f"\nwritten: {out.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path(
+        "work-orders/<int:pk>/dispatch/",
+        views.OrderDispatchView.as_view(),
+        name="order-dispatch",
+    ),
+    path(
+        "work-orders/<int:pk>/candidates/",
+        views.OrderCandidatesView.as_view(),
+        name="order-candidates",
+    ),
+    path(
+        "work-orders/<int:pk>/request-redispatch/",
+        views.OrderRedispatchView.as_view(),
+        name="order-request-redispatch",
+    ),
+    path("dispatch/run/", views.DispatchRunView.as_view(), name="dispatch-run"),
+    path(
+        "technicians/position/",
+        views.PositionView.as_view(),
+        name="technician-position",
+    ),
+    path("rota/", views.RotaView.as_view(), name="rota"),
+    path("rota/generate/", views.RotaGenerateView.as_view(), name="rota-generate"),
+    path("rota/entries/", views.RotaEntryView.as_view(), name="rota-entry"),
+]

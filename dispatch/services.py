@@ -1,0 +1,532 @@
+"""Rolling dispatch (滚动派单): manual and automatic assignment, re-dispatch,
+technician positions and the rest rota."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from dispatch_center.db import advisory_lock
+from dispatch_center.errors import (
+    Forbidden,
+    InvalidInput,
+    InvalidTransition,
+    NotDispatchable,
+)
+from dispatch_center.roles import Role, roles_of
+from notifications.models import Channel
+from notifications.services import Message, notifications_enqueue, render
+from org.models import RegionGroup, Technician
+from workorders import rules as wo_rules
+from workorders.models import DispatchFlag, EventKind, Status, WorkOrder, WorkOrderEvent
+from workorders.selectors import service_policy
+from workorders.services import (
+    Change,
+    actor_name,
+    event_record,
+    work_order_dispatch,
+    work_order_transition,
+    work_orders_transition,
+)
+
+from . import rules, selectors
+from .models import RedispatchRequest, RotaEntry, RotaKind
+
+log = logging.getLogger("dispatch")
+
+KIND_LABEL = {"install": "新装", "move": "移机", "repair": "修障"}
+DISPATCH_SMS = (
+    "【中国电信】您的{kind}工单{number}已由装维工程师{name}（电话{phone}）负责，"
+    "工程师将尽快与您联系。服务监督：{supervision}"
+)
+
+
+# --- candidates -------------------------------------------------------------------
+
+
+@dataclass
+class Candidates:
+    ranked: list[rules.Ranked]
+    refused: dict[str, str]
+
+
+def _pool(group: RegionGroup, *, lock: bool = False) -> list[Technician]:
+    qs = Technician.objects.filter(
+        selectors.candidate_pool_filter([group.pk], [group.area_id])
+    ).select_related("home_package_area")
+    if lock:
+        # Lock in id order so concurrent dispatchers and engine runs queue up
+        # on the same rows in the same order (no deadlock), and capacity
+        # counts read after the lock cannot be overtaken.
+        qs = qs.select_for_update(of=("self",)).order_by("id")
+    return list(qs)
+
+
+def order_candidates(order: WorkOrder, *, now: datetime | None = None) -> Candidates:
+    """Ranked technicians for ``order`` with their reasons (派单理由)."""
+    now = now or timezone.now()
+    policy = selectors.dispatch_policy()
+    hours = selectors.work_hours_table()
+    group = RegionGroup.objects.get(pk=order.group_id)
+    facts = selectors.technician_facts(
+        _pool(group), now=now, policy=policy, hours=hours
+    )
+    excluded = selectors.excluded_technicians([order.pk])[order.pk]
+    pool = [
+        t
+        for t in facts.values()
+        if t.id not in excluded and t.id != order.technician_id
+    ]
+    working = rules.in_working_hours(
+        wo_rules.local(now), policy.workday_start, policy.workday_end
+    )
+    ranked, refused = rules.rank(
+        pool,
+        selectors.order_facts(order, hours, policy),
+        selectors.weights_of(policy),
+        working_hours=working,
+    )
+    for t in facts.values():
+        if t.id in excluded:
+            refused[t.code] = "已申请改派此单"
+    return Candidates(ranked, refused)
+
+
+def _reasons(
+    ranked: rules.Ranked, *, rank_position: int | None, by_engine: bool
+) -> dict:
+    return {
+        **ranked.reasons,
+        "score": str(ranked.score),
+        "rank": rank_position,
+        "decided_by": "engine" if by_engine else "dispatcher",
+    }
+
+
+def _dispatch_messages(orders: list[WorkOrder], *, now: datetime, by) -> None:
+    """SMS to each customer: technician, phone, supervision channel; in the timeline."""
+    policy = selectors.dispatch_policy()
+    messages = []
+    for order in orders:
+        tech = order.technician
+        body = render(
+            "dispatch_sms",
+            DISPATCH_SMS,
+            kind=KIND_LABEL.get(order.kind, ""),
+            number=order.number,
+            name=tech.name,
+            phone=tech.phone,
+            supervision=policy.supervision_channel,
+        )
+        messages.append(
+            Message(
+                channel=Channel.SMS,
+                recipient=order.customer.phone,
+                topic="dispatch_sms",
+                body=body,
+                dedupe_key=f"dispatch-sms:{order.pk}:{tech.code}:{now.isoformat()}",
+                subject_type="work_order",
+                subject_id=order.pk,
+            )
+        )
+    notifications_enqueue(messages, now=now)
+    WorkOrderEvent.objects.bulk_create(
+        [
+            WorkOrderEvent(
+                order=order,
+                at=now,
+                kind=EventKind.NOTIFY,
+                actor=by,
+                actor_name=actor_name(by),
+                reason="派单短信",
+                data={"channel": "sms", "recipient": m.recipient, "body": m.body},
+            )
+            for order, m in zip(orders, messages, strict=True)
+        ]
+    )
+
+
+# --- manual dispatch ------------------------------------------------------------------
+
+
+def order_dispatch(
+    order: WorkOrder,
+    *,
+    technician: Technician,
+    by,
+    note: str = "",
+    now: datetime | None = None,
+) -> WorkOrder:
+    """A dispatcher assigns or reassigns (改派) an order, with the reasons recorded.
+
+    The dispatcher may pick someone other than the top candidate; the
+    timeline then shows that person's own score and rank. Resting or absent
+    technicians are refused whoever asks.
+    """
+    now = now or timezone.now()
+    entry = RotaEntry.objects.filter(
+        technician=technician, date=selectors.local_today(now)
+    ).first()
+    if entry:
+        raise NotDispatchable(
+            f"{technician.code} 今日{entry.get_kind_display()}，不能派单"
+        )
+    found = order_candidates(order, now=now)
+    position = next(
+        (i for i, r in enumerate(found.ranked, 1) if r.tech.id == technician.pk), None
+    )
+    if position is not None:
+        reasons = _reasons(
+            found.ranked[position - 1], rank_position=position, by_engine=False
+        )
+    else:
+        reasons = {
+            "decided_by": "dispatcher",
+            "rank": None,
+            "not_ranked_because": found.refused.get(
+                technician.code, "不在本组候选范围"
+            ),
+        }
+    with transaction.atomic():
+        work_order_dispatch(
+            order, technician=technician, by=by, now=now, reasons=reasons, note=note
+        )
+        _dispatch_messages([order], now=now, by=by)
+    return order
+
+
+# --- re-dispatch -------------------------------------------------------------------------
+
+
+def order_request_redispatch(
+    order: WorkOrder, *, by, note: str, now: datetime | None = None
+) -> WorkOrder:
+    """提前升级/申请调度: the technician hands the order back with the reason.
+
+    The order returns to the queue flagged for the dispatcher; the engine
+    may reassign it, but never to the technician who handed it back.
+    """
+    now = now or timezone.now()
+    if not note.strip():
+        raise InvalidInput("note", "请填写申请改派的原因")
+    roles = roles_of(by)
+    technician = order.technician
+    if technician is None or order.status not in (
+        Status.DISPATCHED,
+        Status.ACCEPTED,
+        Status.APPOINTED,
+    ):
+        raise InvalidTransition(f"cannot hand back an order that is {order.status}")
+    if not roles & {Role.DISPATCHER, Role.SUPERVISOR}:
+        mine = getattr(by, "technician", None)
+        if mine is None or mine.pk != technician.pk:
+            raise Forbidden("只能对派给自己的工单申请改派")
+    with transaction.atomic():
+        RedispatchRequest.objects.create(
+            order=order, technician=technician, note=note[:500], at=now
+        )
+        work_order_transition(
+            order,
+            Status.PENDING,
+            by=by,
+            now=now,
+            reason=note,
+            fields={
+                "technician": None,
+                "dispatch_flag": DispatchFlag.REDISPATCH_REQUESTED,
+                "dispatch_flag_reason": note[:255],
+                "first_response_due": None,
+            },
+            event_kind=EventKind.REDISPATCH,
+            data={"technician": technician.code},
+        )
+        _notify_dispatchers(
+            order,
+            topic="redispatch",
+            now=now,
+            body=f"工单{order.number}由{technician.name}申请改派：{note}",
+        )
+    return order
+
+
+def _notify_dispatchers(
+    order: WorkOrder, *, topic: str, body: str, now: datetime
+) -> None:
+    users = get_user_model().objects.filter(
+        Q(staff_profile__isnull=True)
+        | Q(staff_profile__district__isnull=True)
+        | Q(staff_profile__district_id=order.district_id),
+        groups__name=Role.DISPATCHER,
+        is_active=True,
+    )
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.STAFF,
+                recipient=u.username,
+                recipient_user_id=u.pk,
+                topic=topic,
+                body=body,
+                dedupe_key=f"{topic}:{order.pk}:{u.pk}:{now.isoformat()}",
+                subject_type="work_order",
+                subject_id=order.pk,
+            )
+            for u in users
+        ],
+        now=now,
+    )
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+
+@dataclass
+class RunResult:
+    skipped: bool = False
+    assigned: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (order number, technician)
+    no_candidate: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (order number, why)
+    lost_races: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "skipped": self.skipped,
+            "assigned": [{"order": o, "technician": t} for o, t in self.assigned],
+            "no_candidate": [{"order": o, "reason": r} for o, r in self.no_candidate],
+            "lost_races": self.lost_races,
+        }
+
+
+def auto_dispatch_run(*, now: datetime | None = None, by=None) -> RunResult:
+    """One pass of rolling dispatch over all pending orders (滚动派单).
+
+    1. Only one pass at a time (advisory lock); an overlapping pass returns
+       at once with ``skipped``.
+    2. Groups are taken most urgent first; per group, in one transaction:
+       lock the candidate technicians (id order), claim the group's pending
+       orders with ``SKIP LOCKED`` (an order a dispatcher is assigning right
+       now is left to them), and assign in queue order — VIP and same-day
+       first, then deadline, then entry time — each to the best-ranked
+       eligible technician, updating capacity and workload as it goes.
+    3. Orders nobody can take are flagged 无人可派 with the reasons, once.
+    """
+    now = now or timezone.now()
+    result = RunResult()
+    with advisory_lock("dispatch.auto_dispatch") as acquired:
+        if not acquired:
+            result.skipped = True
+            return result
+        policy = selectors.dispatch_policy()
+        hours = selectors.work_hours_table()
+        weights = selectors.weights_of(policy)
+        working = rules.in_working_hours(
+            wo_rules.local(now), policy.workday_start, policy.workday_end
+        )
+        minutes = service_policy().first_response_minutes
+        urgent_first = (
+            WorkOrder.objects.filter(
+                status=Status.PENDING, group__area__auto_dispatch_enabled=True
+            )
+            .values("group_id")
+            .annotate(rank=Min("queue_rank"), due=Min("deadline"))
+            .order_by("rank", "due", "group_id")
+        )
+        groups = RegionGroup.objects.in_bulk([row["group_id"] for row in urgent_first])
+        for row in urgent_first:
+            _dispatch_group(
+                groups[row["group_id"]],
+                now=now,
+                by=by,
+                policy=policy,
+                hours=hours,
+                weights=weights,
+                working=working,
+                first_response_minutes=minutes,
+                result=result,
+            )
+    log.info(
+        "auto-dispatch: %s assigned, %s without candidate, %s lost races",
+        len(result.assigned),
+        len(result.no_candidate),
+        result.lost_races,
+    )
+    return result
+
+
+def _dispatch_group(
+    group, *, now, by, policy, hours, weights, working, first_response_minutes, result
+):
+    with transaction.atomic():
+        technicians = {t.pk: t for t in _pool(group, lock=True)}
+        facts = selectors.technician_facts(
+            list(technicians.values()), now=now, policy=policy, hours=hours
+        )
+        orders = list(
+            WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(group_id=group.pk, status=Status.PENDING)
+            .select_related("package_area", "customer")
+            .order_by("queue_rank", "deadline", "accepted_at", "id")
+        )
+        if not orders:
+            return
+        excluded = selectors.excluded_technicians([o.pk for o in orders])
+        changes, stuck = [], []
+        for order in orders:
+            order_facts = selectors.order_facts(order, hours, policy)
+            pool = [t for t in facts.values() if t.id not in excluded[order.pk]]
+            ranked, refused = rules.rank(
+                pool, order_facts, weights, working_hours=working
+            )
+            if not ranked:
+                stuck.append((order, rules.no_candidate_reason(refused)))
+                continue
+            best = ranked[0]
+            best.tech.open_orders += 1
+            best.tech.workload_hours += order_facts.work_hours
+            technician = technicians[best.tech.id]
+            changes.append(
+                Change(
+                    order,
+                    Status.DISPATCHED,
+                    reason="自动派单",
+                    fields={
+                        "technician": technician,
+                        "dispatched_at": now,
+                        "first_response_due": now
+                        + timedelta(minutes=first_response_minutes),
+                        "first_contact_at": None,
+                        "dispatch_flag": "",
+                        "dispatch_flag_reason": "",
+                    },
+                    event_kind=EventKind.DISPATCH,
+                    data={
+                        "technician": technician.code,
+                        "technician_name": technician.name,
+                        "previous_technician": None,
+                        "reasons": _reasons(best, rank_position=1, by_engine=True),
+                        "runner_up": [
+                            {"technician": r.tech.code, "score": str(r.score)}
+                            for r in ranked[1:3]
+                        ],
+                    },
+                )
+            )
+        won = work_orders_transition(changes, by=by, now=now)
+        result.lost_races += len(changes) - len(won)
+        if won:
+            _dispatch_messages([c.order for c in won], now=now, by=by)
+        result.assigned.extend((c.order.number, c.order.technician.code) for c in won)
+        _flag_no_candidate(stuck, now=now, by=by, result=result)
+
+
+def _flag_no_candidate(stuck, *, now, by, result) -> None:
+    """Flag 无人可派 once per reason: the timeline gets a line only on change."""
+    for order, why in stuck:
+        result.no_candidate.append((order.number, why))
+        changed = (
+            WorkOrder.objects.filter(pk=order.pk, status=Status.PENDING)
+            .exclude(
+                dispatch_flag=DispatchFlag.NO_CANDIDATE, dispatch_flag_reason=why[:255]
+            )
+            .update(
+                dispatch_flag=DispatchFlag.NO_CANDIDATE,
+                dispatch_flag_reason=why[:255],
+                updated_at=now,
+            )
+        )
+        if changed:
+            event_record(order, kind=EventKind.NO_CANDIDATE, by=by, now=now, reason=why)
+
+
+# --- positions and rota -------------------------------------------------------------------
+
+
+def technician_position_update(
+    technician: Technician, *, lat: float, lng: float, now: datetime | None = None
+) -> Technician:
+    now = now or timezone.now()
+    Technician.objects.filter(pk=technician.pk).update(
+        last_lat=lat, last_lng=lng, last_position_at=now
+    )
+    technician.last_lat, technician.last_lng, technician.last_position_at = (
+        lat,
+        lng,
+        now,
+    )
+    return technician
+
+
+def rota_generate_week(group: RegionGroup, week_start: date, *, by) -> list[str]:
+    """(Re)generate a group's rest days for the week; leave and off days stay.
+
+    Returns the violations left (e.g. a week fully on leave), for the desk.
+    """
+    if week_start.weekday() != 0:
+        raise InvalidInput("week_start", "请选择周一作为一周的开始")
+    technicians = list(group.technicians.order_by("code"))
+    days = rules.week_days(week_start)
+    with transaction.atomic():
+        RotaEntry.objects.filter(
+            technician__in=technicians,
+            date__range=(days[0], days[-1]),
+            kind=RotaKind.REST,
+        ).delete()
+        unavailable: dict[str, set[date]] = defaultdict(set)
+        for code, day in RotaEntry.objects.filter(
+            technician__in=technicians, date__range=(days[0], days[-1])
+        ).values_list("technician__code", "date"):
+            unavailable[code].add(day)
+        plan = rules.rota_generate(
+            [t.code for t in technicians],
+            week_start,
+            unavailable,
+            offset=week_start.isocalendar().week,
+        )
+        by_code = {t.code: t for t in technicians}
+        RotaEntry.objects.bulk_create(
+            [
+                RotaEntry(
+                    technician=by_code[code],
+                    date=day,
+                    kind=RotaKind.REST,
+                    note="系统排班",
+                    created_by=by,
+                )
+                for code, day in plan.items()
+            ]
+        )
+    return rota_violations(group, week_start)
+
+
+def rota_violations(group: RegionGroup, week_start: date) -> list[str]:
+    technicians = list(group.technicians.order_by("code"))
+    entries = selectors.rota_week(technicians, week_start)
+    return rules.rota_violations([t.code for t in technicians], week_start, entries)
+
+
+def rota_set(
+    technician: Technician, day: date, *, kind: str | None, note: str = "", by
+) -> RotaEntry | None:
+    """Set (or with ``kind=None`` clear) one technician's day."""
+    with transaction.atomic():
+        if kind is None:
+            RotaEntry.objects.filter(technician=technician, date=day).delete()
+            return None
+        if kind not in RotaKind.values:
+            raise InvalidInput("kind", f"must be one of {RotaKind.values}")
+        entry, _ = RotaEntry.objects.update_or_create(
+            technician=technician,
+            date=day,
+            defaults={"kind": kind, "note": note, "created_by": by},
+        )
+        return entry

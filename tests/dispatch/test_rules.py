@@ -1,0 +1,197 @@
+"""Pure ranking and rota rules (no database)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from dispatch import rules
+
+W = rules.Weights(
+    owner_bonus=Decimal("100"), per_km=Decimal("2"), per_hour=Decimal("5")
+)
+ORDER = rules.OrderFacts(
+    id=1,
+    group_id=1,
+    package_area_id=10,
+    product="ftth_broadband",
+    position=(34.60, 119.22),
+    work_hours=Decimal("2"),
+)
+
+
+def tech(code, **kw):
+    base = dict(
+        id=hash(code) % 10_000,
+        code=code,
+        name=code,
+        group_id=1,
+        role="technician",
+        skills=frozenset({"ftth_broadband"}),
+        home_package_area_id=11,
+        position=(34.60, 119.22),
+        capacity=8,
+        open_orders=0,
+        workload_hours=Decimal("0"),
+        after_hours=False,
+        on_duty=True,
+    )
+    base.update(kw)
+    return rules.Tech(**base)
+
+
+def codes(ranked):
+    return [r.tech.code for r in ranked]
+
+
+def test_haversine_known_distance():
+    # Lianyungang Xinpu → Haizhou, about 6.0 km apart
+    assert rules.haversine_km(34.60, 119.22, 34.57, 119.16) == pytest.approx(
+        6.5, abs=0.3
+    )
+    assert rules.haversine_km(34.6, 119.2, 34.6, 119.2) == 0
+
+
+def test_owner_of_the_package_area_comes_first_even_if_farther():
+    owner = tech("OWN", home_package_area_id=10, position=(34.65, 119.22))  # ~5.6 km
+    near = tech("NEAR", position=(34.60, 119.22))
+    ranked, _ = rules.rank([near, owner], ORDER, W, working_hours=True)
+    assert codes(ranked) == ["OWN", "NEAR"]
+    assert ranked[0].reasons["package_area_owner"] is True
+    assert ranked[0].reasons["distance_km"] == pytest.approx(5.56, abs=0.05)
+
+
+def test_nearest_wins_among_non_owners():
+    far = tech("FAR", position=(34.70, 119.22))
+    near = tech("NEAR", position=(34.61, 119.22))
+    ranked, _ = rules.rank([far, near], ORDER, W, working_hours=True)
+    assert codes(ranked) == ["NEAR", "FAR"]
+
+
+def test_lower_workload_wins_at_equal_distance():
+    busy = tech("BUSY", workload_hours=Decimal("6"))
+    idle = tech("IDLE", workload_hours=Decimal("1"))
+    ranked, _ = rules.rank([busy, idle], ORDER, W, working_hours=True)
+    assert codes(ranked) == ["IDLE", "BUSY"]
+    assert ranked[0].score - ranked[1].score == Decimal("25.00")
+
+
+def test_weights_are_what_decides():
+    heavy_distance = rules.Weights(Decimal("0"), Decimal("50"), Decimal("1"))
+    owner_far = tech("OWN", home_package_area_id=10, position=(34.65, 119.22))
+    near = tech("NEAR")
+    ranked, _ = rules.rank([owner_far, near], ORDER, heavy_distance, working_hours=True)
+    assert codes(ranked) == ["NEAR", "OWN"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "working", "why"),
+    [
+        ({"on_duty": False, "unavailable_reason": "轮休"}, True, "轮休"),
+        ({"skills": frozenset({"itv_hd"})}, True, "无该产品技能"),
+        ({"open_orders": 8}, True, "在途工单已满(8/8)"),
+        ({"after_hours": False}, False, "非工作时间且未选择延时服务"),
+    ],
+)
+def test_hard_filters(overrides, working, why):
+    ranked, refused = rules.rank(
+        [tech("X", **overrides)], ORDER, W, working_hours=working
+    )
+    assert ranked == [] and refused == {"X": why}
+
+
+def test_one_below_capacity_is_still_eligible():
+    ranked, _ = rules.rank([tech("X", open_orders=7)], ORDER, W, working_hours=True)
+    assert codes(ranked) == ["X"]
+
+
+def test_after_hours_volunteers_are_eligible_after_18():
+    ranked, _ = rules.rank([tech("X", after_hours=True)], ORDER, W, working_hours=False)
+    assert codes(ranked) == ["X"]
+
+
+@pytest.mark.parametrize(
+    ("clock", "inside"),
+    [
+        (dt.time(7, 59, 59), False),
+        (dt.time(8, 0), True),
+        (dt.time(17, 59, 59), True),
+        (dt.time(18, 0), False),
+    ],
+)
+def test_working_hours_edges(clock, inside):
+    now = dt.datetime.combine(dt.date(2026, 11, 20), clock)
+    assert rules.in_working_hours(now, dt.time(8), dt.time(18)) is inside
+
+
+def test_own_group_before_area_support_on_a_tie():
+    support = tech("A-SUP", group_id=2, role="support")
+    own = tech("Z-OWN")
+    ranked, _ = rules.rank([support, own], ORDER, W, working_hours=True)
+    assert codes(ranked) == ["Z-OWN", "A-SUP"]
+
+
+def test_queue_key_puts_vip_and_same_day_first_then_deadline_then_entry():
+    t = dt.datetime(2026, 11, 20, 10, tzinfo=dt.UTC)
+    orders = [
+        ("late-normal", rules.queue_key(1, t, t, 1)),
+        ("vip-later-deadline", rules.queue_key(0, t + dt.timedelta(hours=5), t, 2)),
+        ("vip-early", rules.queue_key(0, t + dt.timedelta(hours=1), t, 3)),
+        (
+            "vip-early-entered-first",
+            rules.queue_key(0, t + dt.timedelta(hours=1), t - dt.timedelta(hours=1), 4),
+        ),
+    ]
+    assert [name for name, key in sorted(orders, key=lambda o: o[1])] == [
+        "vip-early-entered-first",
+        "vip-early",
+        "vip-later-deadline",
+        "late-normal",
+    ]
+
+
+def test_no_candidate_reason_summarises():
+    why = rules.no_candidate_reason({"A": "轮休", "B": "轮休", "C": "无该产品技能"})
+    assert why == "轮休×2；无该产品技能×1"
+
+
+MONDAY = dt.date(2026, 11, 16)
+
+
+@pytest.mark.parametrize("size", [4, 5, 6, 7])
+def test_rota_gives_everyone_one_rest_day_and_at_most_one_per_day(size):
+    codes_ = [f"T{i}" for i in range(size)]
+    plan = rules.rota_generate(codes_, MONDAY, {})
+    assert set(plan) == set(codes_)
+    assert all(MONDAY <= d < MONDAY + dt.timedelta(days=7) for d in plan.values())
+    assert len(set(plan.values())) == size  # nobody shares a rest day
+    entries = {c: {d: "rest"} for c, d in plan.items()}
+    assert rules.rota_violations(codes_, MONDAY, entries) == []
+
+
+def test_rota_avoids_days_with_leave():
+    leave_day = MONDAY + dt.timedelta(days=2)
+    plan = rules.rota_generate(["A", "B", "C", "D"], MONDAY, {"A": {leave_day}})
+    assert plan["A"] != leave_day
+    assert leave_day not in plan.values()  # A is already absent that day
+
+
+def test_rota_rotates_between_weeks():
+    one = rules.rota_generate(["A", "B"], MONDAY, {}, offset=1)
+    two = rules.rota_generate(["A", "B"], MONDAY, {}, offset=2)
+    assert one["A"] != two["A"]
+
+
+def test_rota_violations():
+    entries = {"A": {MONDAY: "rest"}, "B": {MONDAY: "rest"}, "C": {}}
+    problems = rules.rota_violations(["A", "B", "C"], MONDAY, entries)
+    assert "C 本周没有轮休日" in problems
+    assert any("11-16 轮休2人" in p for p in problems)
+
+
+def test_unknown_position_ranks_behind_a_known_near_one():
+    unknown = tech("A-UNKNOWN", position=None)
+    known = tech("B-KNOWN", position=(34.65, 119.22))  # ~5.6 km
+    ranked, _ = rules.rank([unknown, known], ORDER, W, working_hours=True)
+    assert codes(ranked) == ["B-KNOWN", "A-UNKNOWN"]
+    assert ranked[1].reasons["distance_km"] is None
