@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -182,6 +183,30 @@ class WorkOrder(models.Model):
     urge_count = models.PositiveIntegerField(_("催单次数"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
     is_repeat_fault = models.BooleanField(_("重复障碍"), default=False)
+
+    # The internal SLA clock (过程管控, see rules.sla_checkpoints). Written in
+    # the same transaction as every change of the order, never by a signal.
+    sla_deadline = models.DateTimeField(
+        _("内部时限"),
+        help_text=_("完成时限加上已批准挂起的时长；预警和升级以此为准。"),
+    )
+    sla_next_check_at = models.DateTimeField(
+        _("下次检查时间"),
+        null=True,
+        blank=True,
+        help_text=_("下一个预警/首次响应/升级时点；已挂起或已结束为空。"),
+    )
+    sla_warnings_sent = models.PositiveSmallIntegerField(
+        _("已处理预警点"),
+        default=0,
+        help_text=_("位标记: 1=时限已用80%, 2=到期前60分钟"),
+    )
+    first_response_missed = models.BooleanField(_("首次响应超时"), default=False)
+    suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
+    status_before_suspend = models.CharField(
+        _("挂起前状态"), max_length=16, choices=Status.choices, blank=True, default=""
+    )
+    paused_seconds = models.PositiveIntegerField(_("累计挂起时长(秒)"), default=0)
     resolution = models.CharField(
         _("处理方式"), max_length=16, choices=Resolution.choices, blank=True, default=""
     )
@@ -206,7 +231,10 @@ class WorkOrder(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    history = HistoricalRecords()
+    # The scan's bookkeeping is not order history; escalations and misses are.
+    history = HistoricalRecords(
+        excluded_fields=["sla_next_check_at", "sla_warnings_sent"]
+    )
 
     class Meta:
         verbose_name = _("工单")
@@ -233,6 +261,15 @@ class WorkOrder(models.Model):
                 fields=["customer", "product", "completed_at"],
                 name="wo_customer_product_done",
             ),
+            # The SLA scan's due selection. Only orders with something left
+            # to check are in it (NULL once closed, cancelled or suspended),
+            # so its size follows the open orders and a scan reads only the
+            # due ones: ``WHERE sla_next_check_at <= now``.
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="wo_sla_next_check",
+                condition=Q(sla_next_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -241,6 +278,28 @@ class WorkOrder(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in rules.OPEN_STATES
+
+    def sla_state(self, **changes) -> rules.SlaState:
+        """The SLA clock's view of this order, with ``changes`` (field names) applied."""
+        values = {
+            "status": self.status,
+            "accepted_at": self.accepted_at,
+            "deadline": self.deadline,
+            "sla_deadline": self.sla_deadline,
+            "dispatched_at": self.dispatched_at,
+            "first_response_due": self.first_response_due,
+            "first_contact_at": self.first_contact_at,
+            "first_response_missed": self.first_response_missed,
+            "warnings_sent": self.sla_warnings_sent,
+            "escalation_level": self.escalation_level,
+            "is_repeat_fault": self.is_repeat_fault,
+        }
+        renamed = {"sla_warnings_sent": "warnings_sent"}
+        for name, value in changes.items():
+            key = renamed.get(name, name)
+            if key in values:
+                values[key] = value
+        return rules.SlaState(**values)
 
 
 class EventKind(models.TextChoices):
@@ -251,6 +310,14 @@ class EventKind(models.TextChoices):
     NOTIFY = "notify", _("通知")
     REDISPATCH = "redispatch", _("申请改派")
     NO_CANDIDATE = "no_candidate", _("无人可派")
+    WARNING = "warning", _("超时预警")
+    FIRST_RESPONSE = "first_response", _("首次响应超时")
+    URGE = "urge", _("催单")
+    ESCALATION = "escalation", _("升级")
+    APPROVAL = "approval", _("审批")
+    SUSPEND = "suspend", _("挂起")
+    RESUME = "resume", _("解除挂起")
+    RESCHEDULE = "reschedule", _("改约")
 
 
 class WorkOrderEvent(models.Model):
@@ -285,6 +352,11 @@ class WorkOrderEvent(models.Model):
         return f"{self.order_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
+def default_escalation_offsets() -> list[int]:
+    """Levels 1/2/3 at the deadline, 2 h and 8 h after it (SPEC §5)."""
+    return [0, 120, 480]
+
+
 class ServicePolicy(models.Model):
     """The deadline policy (SPEC §5). One row; edited in the admin."""
 
@@ -303,6 +375,31 @@ class ServicePolicy(models.Model):
     first_response_minutes = models.PositiveIntegerField(
         _("首次响应时限(分钟)"), default=30
     )
+    # 过程管控 (SPEC §5): warning points, escalation levels, urges, repeat faults.
+    warn_percent_used = models.PositiveSmallIntegerField(
+        _("预警点: 时限已用(%)"), default=80, help_text=_("0 表示不预警")
+    )
+    warn_minutes_before = models.PositiveIntegerField(
+        _("预警点: 到期前(分钟)"), default=60, help_text=_("0 表示不预警")
+    )
+    escalation_offsets_minutes = models.JSONField(
+        _("超时升级时点(分钟)"),
+        default=default_escalation_offsets,
+        help_text=_("超过内部时限多少分钟升到1、2、3级，例如 [0, 120, 480]"),
+    )
+    urges_to_escalate = models.PositiveSmallIntegerField(
+        _("第几次催单自动升级"), default=2, help_text=_("此后每次催单再升一级")
+    )
+    repeat_fault_days = models.PositiveSmallIntegerField(
+        _("重复障碍判定天数"), default=30, help_text=_("0 表示不判定")
+    )
+    work_day_start = models.TimeField(_("工作时间开始"), default=time(8, 0))
+    work_day_end = models.TimeField(_("工作时间结束"), default=time(18, 0))
+    hold_non_urgent_notices = models.BooleanField(
+        _("非紧急升级通知仅在工作时间发送"),
+        default=True,
+        help_text=_("非当日装/修且非VIP工单的升级通知延至下一个工作时间。"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -311,6 +408,26 @@ class ServicePolicy(models.Model):
 
     def __str__(self):
         return str(self._meta.verbose_name)
+
+    def clean(self):
+        offsets = self.escalation_offsets_minutes
+        if (
+            not isinstance(offsets, list)
+            or not offsets
+            or not all(isinstance(m, int) and m >= 0 for m in offsets)
+            or offsets != sorted(offsets)
+        ):
+            raise ValidationError(
+                {
+                    "escalation_offsets_minutes": _(
+                        "须为递增的非负整数列表，如 [0, 120, 480]"
+                    )
+                }
+            )
+        if self.warn_percent_used >= 100:
+            raise ValidationError({"warn_percent_used": _("须小于100")})
+        if self.work_day_end <= self.work_day_start:
+            raise ValidationError({"work_day_end": _("须晚于开始时间")})
 
 
 class StandardLimitRow(models.Model):
@@ -334,6 +451,13 @@ class StandardLimitRow(models.Model):
         _("客户"), max_length=16, choices=Vip.choices, default=Vip.ANY
     )
     hours = models.PositiveIntegerField(_("时限(小时)"))
+    counting = models.CharField(
+        _("计时方式"),
+        max_length=16,
+        choices=[(rules.NATURAL, _("自然小时")), (rules.WORKING, _("工作小时"))],
+        default=rules.NATURAL,
+        help_text=_("工作小时只计工作日(含调休上班日)的工作时间段。"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -351,4 +475,31 @@ class StandardLimitRow(models.Model):
 
     def as_rule(self) -> rules.StandardLimit:
         vip = {"any": None, "vip": True, "ordinary": False}[self.customer_class]
-        return rules.StandardLimit(self.kind, self.product or None, vip, self.hours)
+        return rules.StandardLimit(
+            self.kind, self.product or None, vip, self.hours, self.counting
+        )
+
+
+class CalendarOverride(models.Model):
+    """A local correction of the working calendar (调休, local holidays).
+
+    Wins over the State Council calendar of the ``chinesecalendar`` package,
+    and is the only source besides the weekday rule for the years that
+    package does not know yet.
+    """
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(
+        _("上班"), help_text=_("勾选=工作日(如调休上班)，不勾选=休息日")
+    )
+    note = models.CharField(_("说明"), max_length=100, blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("工作日历调整")
+        verbose_name_plural = verbose_name
+        ordering = ["date"]
+
+    def __str__(self):
+        kind = _("上班") if self.is_working_day else _("休息")
+        return f"{self.date:%Y-%m-%d} {kind}"
