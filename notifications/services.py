@@ -28,6 +28,8 @@ class Message:
     subject_type: str = ""
     subject_id: int | None = None
     recipient_user_id: int | None = None
+    #: hold delivery until then (e.g. staff notices kept to working hours)
+    not_before: datetime | None = None
 
 
 class _SafeDict(dict):
@@ -67,7 +69,7 @@ def notifications_enqueue(messages: list[Message], *, now: datetime) -> None:
                 dedupe_key=m.dedupe_key[:200],
                 subject_type=m.subject_type,
                 subject_id=m.subject_id,
-                next_attempt_at=now,
+                next_attempt_at=max(now, m.not_before or now),
                 created_at=now,
             )
             for m in messages
@@ -85,8 +87,9 @@ def _kick_sender() -> None:
         send_outbox.apply_async(retry=False, expires=60)
     except Exception as exc:  # noqa: BLE001 - the broker being down must not fail the request
         log.warning(
-            "outbox kick not sent (%s); the beat job will deliver",
+            "outbox kick not sent (%s: %s); the beat job will deliver",
             exc.__class__.__name__,
+            exc,
         )
 
 

@@ -1212,6 +1212,7 @@ def write_orders(orders: list[dict]) -> dict[str, int]:
         key: row.pk for key, row in zip(customers, customer_rows, strict=True)
     }
 
+    sla_policy = service_policy().sla
     order_rows = []
     for o in orders:
         row = WorkOrder(
@@ -1223,6 +1224,9 @@ def write_orders(orders: list[dict]) -> dict[str, int]:
             technician_id=techs[o["technician"]][0] if o["technician"] else None,
             created_by_id=users.get(o["created_by"]),
         )
+        # The SLA clock (issue 4): what is already due, the next scan processes.
+        row.sla_deadline = row.deadline
+        row.sla_next_check_at = rules.sla_next_check(row.sla_state(), sla_policy)
         order_rows.append(row)
     for chunk in _batches(order_rows):
         WorkOrder.objects.bulk_create(chunk)
