@@ -109,6 +109,41 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _project_data_migrations():
+    """Every RunPython step of the project's own migrations (defaults, roles)."""
+    from django.apps import apps as global_apps
+    from django.db.migrations import RunPython
+    from django.db.migrations.loader import MigrationLoader
+
+    project = {c.label for c in global_apps.get_app_configs() if "site-packages" not in c.path}
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    steps = []
+    for key in loader.graph.leaf_nodes():
+        for app_label, name in loader.graph.forwards_plan(key):
+            if app_label not in project:
+                continue
+            for operation in loader.graph.nodes[(app_label, name)].operations:
+                if isinstance(operation, RunPython) and (app_label, name, operation) not in steps:
+                    steps.append((app_label, name, operation))
+    return [op.code for _label, _name, op in steps]
+
+
+@pytest.fixture(autouse=True)
+def _defaults_after_flush(request):
+    """Transactional tests flush every table, data-migration rows included.
+
+    Re-run the project's data migrations (all idempotent) so each such test
+    starts with the roles, policies and templates a real database has.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from django.apps import apps as global_apps
+
+        request.getfixturevalue("transactional_db")
+        for code in _project_data_migrations():
+            code(global_apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_policy_cache():
     policy_cache_clear()

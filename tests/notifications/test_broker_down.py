@@ -97,11 +97,13 @@ def _use_broker(url, options):
 
 
 @pytest.fixture
-def broker(tmp_path, settings):
+def broker(tmp_path, settings, monkeypatch):
     server = RedisServer(tmp_path)
     server.start()
     previous = celery_app.conf.broker_url, celery_app.conf.broker_transport_options
     settings.CELERY_BROKER_URL = server.url
+    # Celery reads this variable before its own configuration
+    monkeypatch.setenv("CELERY_BROKER_URL", server.url)
     settings.NOTIFICATION_KICK = True
     _use_broker(server.url, settings.REDIS_TRANSPORT_OPTIONS)
     yield server

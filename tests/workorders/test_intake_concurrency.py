@@ -11,9 +11,8 @@ for different content.
 SQLite serialises writers on one file lock, so the race cannot happen there:
 these tests skip with a reason unless the database is PostgreSQL.
 
-``serialized_rollback=True``: a transactional test empties every table when it
-ends; restoring the serialised migration data (role groups, default policy) at
-set-up keeps this test independent of which transactional test ran before.
+A transactional test empties every table when it ends; tests/conftest.py
+re-runs the data migrations (role groups, default policy) before each one.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ URL = "/api/v1/work-orders/"
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
