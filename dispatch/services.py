@@ -23,7 +23,7 @@ from dispatch_center.errors import (
 from dispatch_center.roles import Role, roles_of
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
-from org.models import RegionGroup, Technician
+from org.models import Area, RegionGroup, Technician
 from workorders import rules as wo_rules
 from workorders.models import DispatchFlag, EventKind, Status, WorkOrder, WorkOrderEvent
 from workorders.selectors import service_policy
@@ -446,6 +446,15 @@ def _flag_no_candidate(stuck, *, now, by, result) -> None:
         )
         if changed:
             event_record(order, kind=EventKind.NO_CANDIDATE, by=by, now=now, reason=why)
+
+
+def area_auto_dispatch_set(area: Area, *, enabled: bool, by) -> Area:
+    """Switch the engine on or off for one area (recorded in the area's history)."""
+    if area.auto_dispatch_enabled != enabled:
+        area.auto_dispatch_enabled = enabled
+        area._history_user = by
+        area.save(update_fields=["auto_dispatch_enabled"])
+    return area
 
 
 # --- positions and rota -------------------------------------------------------------------

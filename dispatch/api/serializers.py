@@ -98,3 +98,13 @@ class RotaWeekSerializer(serializers.Serializer):
     week_start = serializers.DateField()
     technicians = RotaTechnicianSerializer(many=True)
     violations = serializers.ListField(child=serializers.CharField())
+
+
+class AutoDispatchInSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField()
+
+
+class AutoDispatchSerializer(serializers.Serializer):
+    area = serializers.CharField(source="code")
+    name = serializers.CharField()
+    auto_dispatch_enabled = serializers.BooleanField()

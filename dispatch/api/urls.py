@@ -20,6 +20,11 @@ urlpatterns = [
     ),
     path("dispatch/run/", views.DispatchRunView.as_view(), name="dispatch-run"),
     path(
+        "areas/<str:code>/auto-dispatch/",
+        views.AreaAutoDispatchView.as_view(),
+        name="area-auto-dispatch",
+    ),
+    path(
         "technicians/position/",
         views.PositionView.as_view(),
         name="technician-position",

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from dispatch_center.errors import Forbidden, InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
-from org.models import RegionGroup, Technician
+from org.models import Area, RegionGroup, Technician
 from workorders.api.serializers import WorkOrderSerializer
 from workorders.selectors import orders_visible_to
 
@@ -220,3 +220,18 @@ class RotaEntryView(APIView):
         return Response(
             _rota_payload(technician.group, week_start), status=status.HTTP_200_OK
         )
+
+
+class AreaAutoDispatchView(APIView):
+    permission_classes = [role_permission(*DISPATCHERS)]
+
+    @extend_schema(
+        request=s.AutoDispatchInSerializer,
+        responses={200: s.AutoDispatchSerializer},
+        summary="Switch automatic dispatch on or off for an area",
+    )
+    def post(self, request, code):
+        data = _input(request, s.AutoDispatchInSerializer)
+        area = get_object_or_404(Area, code=code)
+        services.area_auto_dispatch_set(area, enabled=data["enabled"], by=request.user)
+        return Response(s.AutoDispatchSerializer(area).data)

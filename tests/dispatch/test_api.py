@@ -297,3 +297,34 @@ def test_auto_dispatch_task_is_idempotent(crm):
     assert (
         WorkOrderEvent.objects.filter(order_id=order_id, kind="dispatch").count() == 1
     )
+
+
+def test_dispatcher_switches_auto_dispatch_off_for_an_area(crm, dispatcher, hotline):
+    assert (
+        hotline.post(
+            "/api/v1/areas/A1/auto-dispatch/", {"enabled": False}, format="json"
+        ).status_code
+        == 403
+    )
+    response = dispatcher.post(
+        "/api/v1/areas/A1/auto-dispatch/", {"enabled": False}, format="json"
+    )
+    assert response.json() == {
+        "area": "A1",
+        "name": "新浦片区",
+        "auto_dispatch_enabled": False,
+    }
+    order_id = new_order(crm, "AD1")
+    assert run(dispatcher)["assigned"] == []
+    assert Area.history.filter(code="A1").first().history_user.username == "dispatcher1"
+    dispatcher.post("/api/v1/areas/A1/auto-dispatch/", {"enabled": True}, format="json")
+    assert len(run(dispatcher)["assigned"]) == 1
+    assert WorkOrder.objects.get(id=order_id).status == Status.DISPATCHED
+
+
+def test_no_candidate_orders_can_be_listed(crm, dispatcher):
+    stuck = new_order(crm, "NC1", product="other")
+    new_order(crm, "NC2", customer={"phone": "13900000055"})
+    run(dispatcher)
+    listed = dispatcher.get(f"{URL}?dispatch_flag=no_candidate").json()["results"]
+    assert [o["id"] for o in listed] == [stuck]

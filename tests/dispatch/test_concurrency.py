@@ -27,9 +27,12 @@ def _orders(n):
     for i in range(n):
         order, _ = work_order_create(
             data=OrderIn(
-                source="crm", kind="install", product="ftth_broadband",
+                source="crm",
+                kind="install",
+                product="ftth_broadband",
                 customer=CustomerIn(name=f"客户{i}", phone=f"1390000{i:04d}"),
-                address=f"地址{i}", package_area="P1" if i % 2 else "P2",
+                address=f"地址{i}",
+                package_area="P1" if i % 2 else "P2",
                 crm_order_id=f"RACE-{i}",
             ),
             by=None,
@@ -62,7 +65,9 @@ def test_engine_runs_and_dispatchers_never_double_assign_or_overfill(org):
                 technician = Technician.objects.get(code=code)
                 barrier.wait()
                 for order_id in ids:
-                    order = WorkOrder.objects.select_related("technician", "customer").get(pk=order_id)
+                    order = WorkOrder.objects.select_related(
+                        "technician", "customer"
+                    ).get(pk=order_id)
                     if order.status != Status.PENDING:
                         continue
                     try:
@@ -75,7 +80,8 @@ def test_engine_runs_and_dispatchers_never_double_assign_or_overfill(org):
                 connections.close_all()
 
         threads = [threading.Thread(target=engine) for _ in range(2)] + [
-            threading.Thread(target=dispatcher, args=(code,)) for code in ("T1", "T2", "T1")
+            threading.Thread(target=dispatcher, args=(code,))
+            for code in ("T1", "T2", "T1")
         ]
         for t in threads:
             t.start()
@@ -83,16 +89,26 @@ def test_engine_runs_and_dispatchers_never_double_assign_or_overfill(org):
             t.join(60)
     assert errors == []
     occupied = {
-        code: WorkOrder.objects.filter(technician__code=code, status=Status.DISPATCHED).count()
+        code: WorkOrder.objects.filter(
+            technician__code=code, status=Status.DISPATCHED
+        ).count()
         for code in ("T1", "T2")
     }
     assert occupied == {"T1": 3, "T2": 2}  # full, never over
     assert WorkOrder.objects.filter(status=Status.DISPATCHED).count() == 5
     for order_id in ids:
-        assigned = WorkOrderEvent.objects.filter(order_id=order_id, kind="dispatch").count()
+        assigned = WorkOrderEvent.objects.filter(
+            order_id=order_id, kind="dispatch"
+        ).count()
         assert assigned <= 1, f"order {order_id} assigned {assigned} times"
-    dispatched = set(WorkOrder.objects.filter(status=Status.DISPATCHED).values_list("id", flat=True))
-    with_event = set(WorkOrderEvent.objects.filter(kind="dispatch").values_list("order_id", flat=True))
+    dispatched = set(
+        WorkOrder.objects.filter(status=Status.DISPATCHED).values_list("id", flat=True)
+    )
+    with_event = set(
+        WorkOrderEvent.objects.filter(kind="dispatch").values_list(
+            "order_id", flat=True
+        )
+    )
     assert dispatched == with_event
 
 

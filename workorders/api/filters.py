@@ -5,7 +5,7 @@ from django.utils import timezone
 from org.models import Product
 
 from .. import rules
-from ..models import Kind, Status, WorkOrder
+from ..models import DispatchFlag, Kind, Status, WorkOrder
 
 
 class WorkOrderFilter(django_filters.FilterSet):
@@ -25,6 +25,9 @@ class WorkOrderFilter(django_filters.FilterSet):
         field_name="accepted_at", lookup_expr="lt"
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
+    dispatch_flag = django_filters.ChoiceFilter(
+        choices=DispatchFlag.choices, help_text="no_candidate = 无人可派"
+    )
 
     class Meta:
         model = WorkOrder
