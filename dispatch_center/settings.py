@@ -146,6 +146,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "dispatch_center.errors.api_exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
+    # `?format=xlsx` is ours (API.md: exports), not DRF's renderer switch
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -160,10 +162,20 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WorkOrderKindEnum": "workorders.models.Kind",
         "EventKindEnum": "workorders.models.EventKind",
+        "DelayCauseEnum": "workorders.models.DelayCause",
     },
 }
 
 # Celery: Redis in production, kombu's filesystem transport for the demo.
+# Publishing from a request (the outbox nudge) must fail fast when Redis is
+# down: one quick retry, then the row waits for the beat job.
+REDIS_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_FS_DIR = Path(env.str("CELERY_FS_DIR", default=str(VAR_DIR / "celery")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -176,7 +188,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(CELERY_FS_DIR / "control"),
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -186,6 +198,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The beat schedule lives in code; each entry expires within its interval so a
 # backlog of identical runs never piles up behind a slow worker.
 CELERY_BEAT_SCHEDULE = {
+    "compensation.scan": {
+        "task": "compensation.scan",
+        "schedule": 600.0,
+        "options": {"expires": 590},
+    },
     "dispatch.auto_dispatch": {
         "task": "dispatch.auto_dispatch",
         "schedule": 60.0,
@@ -193,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "notifications.send_outbox": {
         "task": "notifications.send_outbox",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "sla.scan": {
+        "task": "sla.scan",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -210,6 +232,11 @@ NOTIFICATION_LEASE_SECONDS = 300
 # CRM status callbacks (optional): POSTed to this URL, signed with HMAC-SHA256.
 CRM_CALLBACK_URL = env.str("CRM_CALLBACK_URL", default="")
 CRM_CALLBACK_SECRET = env.str("CRM_CALLBACK_SECRET", default="")
+
+# 慢必赔 payout: the backend-recharge gateway (dotted path); the default records.
+RECHARGE_GATEWAY = env.str(
+    "RECHARGE_GATEWAY", default="compensation.gateways.RecordingRechargeGateway"
+)
 
 # Policy rows (deadlines, limits) are cached per process for this many seconds.
 POLICY_CACHE_SECONDS = env.int("POLICY_CACHE_SECONDS", default=30)

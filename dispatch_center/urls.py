@@ -7,8 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from .health import healthz
 
 api_v1 = [
+    path("", include("compensation.api.urls")),
     path("", include("dispatch.api.urls")),
     path("", include("workorders.api.urls")),
+    path("", include("sla.api.urls")),
 ]
 
 urlpatterns = [

@@ -115,7 +115,9 @@ def _project_data_migrations():
     from django.db.migrations import RunPython
     from django.db.migrations.loader import MigrationLoader
 
-    project = {c.label for c in global_apps.get_app_configs() if "site-packages" not in c.path}
+    project = {
+        c.label for c in global_apps.get_app_configs() if "site-packages" not in c.path
+    }
     loader = MigrationLoader(None, ignore_no_migrations=True)
     steps = []
     for key in loader.graph.leaf_nodes():
@@ -123,7 +125,10 @@ def _project_data_migrations():
             if app_label not in project:
                 continue
             for operation in loader.graph.nodes[(app_label, name)].operations:
-                if isinstance(operation, RunPython) and (app_label, name, operation) not in steps:
+                if (
+                    isinstance(operation, RunPython)
+                    and (app_label, name, operation) not in steps
+                ):
                     steps.append((app_label, name, operation))
     return [op.code for _label, _name, op in steps]
 

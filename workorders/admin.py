@@ -1,7 +1,32 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Customer, ServicePolicy, StandardLimitRow, WorkOrder, WorkOrderEvent
+from .models import (
+    CalendarOverride,
+    Customer,
+    ServicePolicy,
+    StandardLimitRow,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from .selectors import calendar_gaps
+
+
+class CalendarWarningMixin:
+    """Warn when the installed chinesecalendar lacks this or next year's
+    official holiday calendar (then only weekdays and the overrides count)."""
+
+    def changelist_view(self, request, extra_context=None):
+        for year, overrides in calendar_gaps(timezone.localdate()):
+            messages.warning(
+                request,
+                f"工作日历: 已安装的 chinesecalendar 不含{year}年国务院放假安排，"
+                f"{year}年按周一至周五上班计算（已录入{overrides}条调整）。"
+                f"请在“工作日历调整”中录入{year}年的节假日和调休上班日，"
+                "或升级 chinesecalendar。",
+            )
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Customer)
@@ -52,13 +77,17 @@ class WorkOrderAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ServicePolicy)
-class ServicePolicyAdmin(SimpleHistoryAdmin):
+class ServicePolicyAdmin(CalendarWarningMixin, SimpleHistoryAdmin):
     list_display = (
         "__str__",
         "same_day_cutoff",
         "repair_after_cutoff_hours",
         "first_response_minutes",
         "late_install_counts_as_same_day",
+        "warn_percent_used",
+        "warn_minutes_before",
+        "escalation_offsets_minutes",
+        "repeat_fault_days",
     )
 
     def has_add_permission(self, request):
@@ -69,6 +98,14 @@ class ServicePolicyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StandardLimitRow)
-class StandardLimitRowAdmin(SimpleHistoryAdmin):
-    list_display = ("kind", "product", "customer_class", "hours")
-    list_filter = ("kind", "customer_class")
+class StandardLimitRowAdmin(CalendarWarningMixin, SimpleHistoryAdmin):
+    list_display = ("kind", "product", "customer_class", "hours", "counting")
+    list_filter = ("kind", "customer_class", "counting")
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(CalendarWarningMixin, SimpleHistoryAdmin):
+    list_display = ("date", "is_working_day", "note")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "date"
+    search_fields = ("note",)

@@ -141,6 +141,14 @@ class WorkOrder(models.Model):
     deadline_basis = models.CharField(
         _("时限依据"), max_length=100, blank=True, default=""
     )
+    commitment_deadline = models.DateTimeField(
+        _("承诺时限(慢必赔)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "按录入时间计算的承诺时限；挂起和改约不改变它，慢必赔按它计算超时。"
+        ),
+    )
     deadline_follows_appointment = models.BooleanField(
         _("时限随预约"),
         default=False,
@@ -318,6 +326,9 @@ class EventKind(models.TextChoices):
     SUSPEND = "suspend", _("挂起")
     RESUME = "resume", _("解除挂起")
     RESCHEDULE = "reschedule", _("改约")
+    COMPENSATION = "compensation", _("慢必赔")
+    COMPLAINT = "complaint", _("投诉")
+    CALLBACK = "callback", _("回访")
 
 
 class WorkOrderEvent(models.Model):

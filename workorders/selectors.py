@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time as _time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from types import MappingProxyType
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -12,13 +14,25 @@ from django.db.models import QuerySet
 from dispatch_center.roles import Role, roles_of
 
 from . import rules
-from .models import ServicePolicy, StandardLimitRow, WorkOrder, WorkOrderEvent
+from .models import (
+    CalendarOverride,
+    ServicePolicy,
+    StandardLimitRow,
+    WorkOrder,
+    WorkOrderEvent,
+)
+from .workcalendar import WorkingCalendar, official_year_known
 
 
 @dataclass(frozen=True)
 class PolicySnapshot:
     deadline: rules.DeadlinePolicy
     first_response_minutes: int
+    sla: rules.SlaPolicy = field(default_factory=rules.SlaPolicy)
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
+    repeat_fault_days: int = 30
+    urges_to_escalate: int = 2
+    hold_non_urgent_notices: bool = True
 
 
 _policy_lock = threading.Lock()
@@ -39,6 +53,7 @@ def service_policy() -> PolicySnapshot:
         return cached[1]
     row = ServicePolicy.objects.order_by("pk").first() or ServicePolicy()
     limits = tuple(r.as_rule() for r in StandardLimitRow.objects.all())
+    calendar = working_calendar(row)
     snapshot = PolicySnapshot(
         deadline=rules.DeadlinePolicy(
             cutoff=row.same_day_cutoff,
@@ -48,12 +63,46 @@ def service_policy() -> PolicySnapshot:
             repair_after_cutoff_hours=row.repair_after_cutoff_hours,
             late_install_counts_as_same_day=row.late_install_counts_as_same_day,
             standard_limits=limits,
+            calendar=calendar,
         ),
         first_response_minutes=row.first_response_minutes,
+        sla=rules.SlaPolicy(
+            warn_percent_used=row.warn_percent_used,
+            warn_minutes_before=row.warn_minutes_before,
+            escalation_offsets=tuple(
+                timedelta(minutes=m) for m in row.escalation_offsets_minutes
+            ),
+        ),
+        calendar=calendar,
+        repeat_fault_days=row.repeat_fault_days,
+        urges_to_escalate=row.urges_to_escalate,
+        hold_non_urgent_notices=row.hold_non_urgent_notices,
     )
     with _policy_lock:
         _policy_cache = (now, snapshot)
     return snapshot
+
+
+def working_calendar(row: ServicePolicy) -> WorkingCalendar:
+    """The working window of the policy with every local override (a few
+    dozen rows a year; the snapshot caches them with the policy)."""
+    overrides = dict(CalendarOverride.objects.values_list("date", "is_working_day"))
+    return WorkingCalendar(
+        day_start=row.work_day_start,
+        day_end=row.work_day_end,
+        overrides=MappingProxyType(overrides),
+    )
+
+
+def calendar_gaps(today: date) -> list[tuple[int, int]]:
+    """This and next year when the installed chinesecalendar lacks their
+    official calendar, each with the number of local overrides entered."""
+    gaps = []
+    for year in (today.year, today.year + 1):
+        if not official_year_known(year):
+            count = CalendarOverride.objects.filter(date__year=year).count()
+            gaps.append((year, count))
+    return gaps
 
 
 def policy_cache_clear() -> None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from dispatch_center.errors import (
@@ -27,7 +28,7 @@ from dispatch_center.errors import (
 )
 from dispatch_center.roles import Role, roles_of
 from notifications.models import Channel
-from notifications.services import Message, notifications_enqueue
+from notifications.services import Message, notifications_enqueue, render
 from org.models import PackageArea, Technician, TechnicianStatus
 
 from . import rules
@@ -123,11 +124,32 @@ def event_record(
 # --- intake -------------------------------------------------------------------
 
 
-def _customer_for(data: OrderIn, package_area: PackageArea) -> Customer:
+def _customer_for(
+    data: OrderIn, package_area: PackageArea, accepted_at: datetime
+) -> Customer:
+    """The customer (matched by phone, and account when given), or a new one.
+
+    For a repair the same query brings the completion time of the customer's
+    previous repair of this product (``last_repair_done_at``), for the
+    repeat-fault rule: one round trip on the intake hot path, not two.
+    """
     c = data.customer
     qs = Customer.objects.filter(phone=c.phone)
     if c.account:
         qs = qs.filter(account=c.account)
+    if data.kind == Kind.REPAIR:
+        previous = (
+            WorkOrder.objects.filter(
+                customer=OuterRef("pk"),
+                kind=Kind.REPAIR,
+                product=data.product,
+                completed_at__isnull=False,
+                completed_at__lte=accepted_at,
+            )
+            .order_by("-completed_at")
+            .values("completed_at")[:1]
+        )
+        qs = qs.annotate(last_repair_done_at=Subquery(previous))
     customer = qs.order_by("id").first()
     if customer is None:
         return Customer.objects.create(
@@ -223,7 +245,8 @@ def _insert_order(
             "package_area", f"未知的小包区 unknown package area {data.package_area!r}"
         )
     area = package_area.group.area
-    customer = _customer_for(data, package_area)
+    customer = _customer_for(data, package_area, accepted_at)
+    policy = service_policy()
     intake = rules.intake_deadline(
         kind=data.kind,
         product=data.product,
@@ -234,7 +257,13 @@ def _insert_order(
         same_day_requested=data.same_day_requested,
         accepted_at=accepted_at,
         appointment_end=data.appointment_end,
-        policy=service_policy().deadline,
+        policy=policy.deadline,
+    )
+    repeat_fault = rules.is_repeat_fault(
+        kind=data.kind,
+        accepted_at=accepted_at,
+        previous_repair_completed_at=getattr(customer, "last_repair_done_at", None),
+        window_days=policy.repeat_fault_days,
     )
     order = WorkOrder(
         number=_new_number(data.kind, accepted_at),
@@ -256,13 +285,17 @@ def _insert_order(
         is_same_day=intake.is_same_day,
         deadline=intake.deadline,
         deadline_basis=intake.basis,
+        commitment_deadline=intake.deadline,
         deadline_follows_appointment=intake.follows_appointment,
         queue_rank=0 if (intake.is_same_day or customer.is_vip) else 1,
         accepted_at=accepted_at,
         appointment_start=data.appointment_start,
         appointment_end=data.appointment_end,
+        is_repeat_fault=repeat_fault,
+        sla_deadline=intake.deadline,
         created_by=by,
     )
+    order.sla_next_check_at = rules.sla_next_check(order.sla_state(), policy.sla)
     order._history_user = by
     order.save(force_insert=True)
     event_record(
@@ -272,7 +305,11 @@ def _insert_order(
         now=now,
         to_status=Status.PENDING,
         reason=intake.basis,
-        data={"source": data.source, "deadline": intake.deadline.isoformat()},
+        data={
+            "source": data.source,
+            "deadline": intake.deadline.isoformat(),
+            **({"repeat_fault": True} if repeat_fault else {}),
+        },
     )
     return order
 
@@ -298,7 +335,29 @@ def _derived_fields(order: WorkOrder, to: str, fields: dict, now: datetime) -> d
     The single place for state derived on each change (e.g. SLA check times),
     so the one-order and the bulk path can never disagree.
     """
-    return {}
+    return work_order_sla_fields(order, to, fields)
+
+
+def work_order_sla_fields(order: WorkOrder, status: str, fields: dict) -> dict:
+    """The SLA bookkeeping that follows from setting ``fields`` (and ``status``).
+
+    ``sla_next_check_at`` is recomputed in the same UPDATE as every change,
+    so the scan (which selects on it) never misses nor re-reads an order.
+    A new customer-facing deadline (an appointment the customer agreed to)
+    restarts the internal clock and re-arms the warnings.
+    """
+    derived: dict = {}
+    if "dispatched_at" in fields and "first_response_missed" not in fields:
+        derived["first_response_missed"] = False  # a new 30-minute clock
+    if "deadline" in fields and fields["deadline"] != order.deadline:
+        if "sla_deadline" not in fields:
+            derived["sla_deadline"] = fields["deadline"]
+        if "sla_warnings_sent" not in fields:
+            derived["sla_warnings_sent"] = 0
+    if "sla_next_check_at" not in fields:
+        state = order.sla_state(status=status, **fields, **derived)
+        derived["sla_next_check_at"] = rules.sla_next_check(state, service_policy().sla)
+    return derived
 
 
 def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[Change]:
@@ -553,18 +612,71 @@ def work_order_contact(
         "first_contact_at": order.first_contact_at or now,
     }
     if order.deadline_follows_appointment:
+        # a late 当日装: the agreed appointment is the promise (to the customer
+        # and for 慢必赔 when the policy counts it), set once at first contact
         fields["deadline"] = appointment_end
-    return work_order_transition(
+        fields["commitment_deadline"] = appointment_end
+        fields["deadline_follows_appointment"] = False
+    with transaction.atomic():
+        work_order_transition(
+            order,
+            Status.APPOINTED,
+            by=by,
+            now=now,
+            reason="首次联系并预约",
+            fields=fields,
+            data={
+                "appointment_start": appointment_start.isoformat(),
+                "appointment_end": appointment_end.isoformat(),
+            },
+        )
+        appointment_sms(order, by=by, now=now)
+    return order
+
+
+APPOINTMENT_SMS = (
+    "【中国电信】您的工单{number}已预约{start}至{end}上门，"
+    "装维工程师{name}（电话{phone}）。如需改约请联系工程师或拨打10000。"
+)
+
+
+def appointment_sms(order: WorkOrder, *, by, now: datetime) -> None:
+    """Confirm the appointment to the customer by SMS, once per appointment."""
+    start, end = (
+        rules.local(order.appointment_start),
+        rules.local(order.appointment_end),
+    )
+    technician = order.technician
+    body = render(
+        "appointment_sms",
+        APPOINTMENT_SMS,
+        number=order.number,
+        start=f"{start:%m-%d %H:%M}",
+        end=f"{end:%H:%M}" if start.date() == end.date() else f"{end:%m-%d %H:%M}",
+        name=technician.name if technician else "",
+        phone=technician.phone if technician else "",
+    )
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.SMS,
+                recipient=order.customer.phone,
+                topic="appointment_sms",
+                body=body,
+                dedupe_key=f"appointment-sms:{order.pk}:{start.isoformat()}:{end.isoformat()}",
+                subject_type="work_order",
+                subject_id=order.pk,
+            )
+        ],
+        now=now,
+    )
+    event_record(
         order,
-        Status.APPOINTED,
+        kind=EventKind.NOTIFY,
         by=by,
         now=now,
-        reason="首次联系并预约",
-        fields=fields,
-        data={
-            "appointment_start": appointment_start.isoformat(),
-            "appointment_end": appointment_end.isoformat(),
-        },
+        reason="预约确认短信",
+        data={"channel": "sms", "recipient": order.customer.phone, "body": body},
     )
 
 

@@ -234,9 +234,10 @@ def test_full_lifecycle_is_recorded(clock, dispatcher, tech1, order_id):
     assert r.json()["completed_at"] == "2026-11-20T19:05:00+08:00"
 
     events = tech1.get(f"{URL}{order_id}/timeline/").json()
-    sms = [e for e in events if e["kind"] == "notify"]
-    assert len(sms) == 1 and "张工" in sms[0]["data"]["body"]
-    assert "13800000001" in sms[0]["data"]["body"]
+    sms = [e["data"]["body"] for e in events if e["kind"] == "notify"]
+    assert len(sms) == 2  # dispatch, then the appointment confirmation
+    assert "张工" in sms[0] and "13800000001" in sms[0]
+    assert "11-20 19:00至20:00" in sms[1]
     events = [e for e in events if e["to_status"]]
     assert [(e["from_status"], e["to_status"]) for e in events] == [
         ("", "pending"),

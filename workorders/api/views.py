@@ -31,7 +31,6 @@ ACTION_ROLES = {
     "accept": WORKERS,
     "contact": WORKERS,
     "arrive": WORKERS,
-    "complete": COMPLETERS,
     "cancel": CANCELLERS,
 }
 
@@ -113,23 +112,6 @@ class WorkOrderViewSet(
     def arrive(self, request, pk=None):
         order = self.get_object()
         return self._respond(services.work_order_arrive(order, by=request.user))
-
-    @order_action(
-        "complete", s.CompleteInSerializer, summary="Report completion (报竣)"
-    )
-    def complete(self, request, pk=None):
-        data = self._input(s.CompleteInSerializer)
-        order = self.get_object()
-        return self._respond(
-            services.work_order_complete(
-                order,
-                by=request.user,
-                resolution=data["resolution"],
-                delay_cause=data["delay_cause"] or "",
-                evidence=data["evidence"],
-                note=data["note"],
-            )
-        )
 
     @order_action("cancel", s.CancelInSerializer, summary="Cancel (撤单)")
     def cancel(self, request, pk=None):

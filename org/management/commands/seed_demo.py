@@ -1226,6 +1226,7 @@ def write_orders(orders: list[dict]) -> dict[str, int]:
         )
         # The SLA clock (issue 4): what is already due, the next scan processes.
         row.sla_deadline = row.deadline
+        row.commitment_deadline = row.deadline
         row.sla_next_check_at = rules.sla_next_check(row.sla_state(), sla_policy)
         order_rows.append(row)
     for chunk in _batches(order_rows):

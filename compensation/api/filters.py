@@ -1,0 +1,27 @@
+import django_filters
+from rest_framework.exceptions import ValidationError
+
+from ..models import Claim, ClaimStatus
+from ..selectors import month_bounds
+
+
+class ClaimFilter(django_filters.FilterSet):
+    work_order = django_filters.NumberFilter(field_name="work_order_id")
+    status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
+    month = django_filters.CharFilter(
+        method="filter_month",
+        help_text="YYYY-MM: claims of orders completed that month",
+    )
+    vendor = django_filters.CharFilter(field_name="vendor__code")
+    district = django_filters.CharFilter(field_name="district__code")
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_month(self, queryset, name, value):
+        try:
+            start, end = month_bounds(value)
+        except ValueError:
+            raise ValidationError({"month": ["month must be YYYY-MM"]}) from None
+        return queryset.filter(completed_at__gte=start, completed_at__lt=end)

@@ -1,0 +1,465 @@
+"""慢必赔: claims on completion, audit, idempotent payout, exemptions, warnings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from dispatch_center.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+)
+from notifications.models import Channel
+from notifications.services import Message, notifications_enqueue, render
+from sla.models import Approval, ApprovalKind, ApprovalStatus
+from workorders.models import DelayCause, EventKind, WorkOrder
+from workorders.services import event_record, work_order_complete
+
+from . import rules
+from .models import Claim, ClaimStatus, CompensationPolicy, LiableParty
+
+log = logging.getLogger("compensation")
+
+PAID_SMS = (
+    "【中国电信】很抱歉您的{kind}工单{number}未能按承诺时限完成，"
+    "按“慢必赔”承诺已为您的账户充值{amount}元，请查收。"
+)
+OPEN = (ClaimStatus.PENDING_REVIEW, ClaimStatus.APPROVED)
+
+
+class PaymentFailed(DomainError):
+    """The recharge gateway did not confirm; the claim stays approved (retry is safe)."""
+
+    code = "payment_failed"
+    status_code = 503
+
+
+def compensation_policy() -> CompensationPolicy:
+    return CompensationPolicy.objects.order_by("pk").first() or CompensationPolicy()
+
+
+# --- creation on completion ---------------------------------------------------------
+
+
+def order_complete(
+    order: WorkOrder,
+    *,
+    resolution: str,
+    by,
+    delay_cause: str = "",
+    evidence: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> WorkOrder:
+    """Report completion and, in the same transaction, open its claim if late."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        work_order_complete(
+            order,
+            resolution=resolution,
+            delay_cause=delay_cause,
+            evidence=evidence,
+            note=note,
+            by=by,
+            now=now,
+        )
+        claim_create_for(order, by=by, now=now)
+    return order
+
+
+def _exemption_evidence(order: WorkOrder) -> tuple[list[str], dict[str, str]]:
+    """Causes in order of occurrence, and the evidence recorded for each."""
+    causes, evidence = [], {}
+    for reason, proof in (
+        Approval.objects.filter(
+            order=order, kind=ApprovalKind.SUSPEND, status=ApprovalStatus.APPROVED
+        )
+        .order_by("requested_at")
+        .values_list("reason", "evidence")
+    ):
+        causes.append(reason)
+        evidence.setdefault(reason, proof)
+    if order.delay_cause:
+        causes.append(order.delay_cause)
+        if order.completion_evidence:
+            evidence[order.delay_cause] = order.completion_evidence
+    return causes, evidence
+
+
+def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | None:
+    """报竣后主动补偿: the claim of a same-day order completed late.
+
+    1. Not a same-day order, or completed in time: nothing.
+    2. Days late and amount from the commitment deadline (entry time based:
+       suspensions and reschedules do not move it) and the completion time.
+    3. Exempt (rural area, customer, third party, force majeure — from the
+       completion's delay cause or an approved suspension) → an ``exempt``
+       claim with its evidence, kept for audit and revocation.
+    4. Liable party: acceptance mistakes → the accepting staff; installer
+       cause by an outsourced technician → the vendor; else the branch.
+    One claim per order (a unique constraint); a second call returns it.
+    """
+    if not order.is_same_day or order.completed_at is None:
+        return None
+    existing = Claim.objects.filter(work_order=order).first()
+    if existing:
+        return existing
+    policy = compensation_policy()
+    kind = rules.claim_kind(order.kind)
+    deadline = order.commitment_deadline or order.deadline
+    days, amount = rules.compensation_amount(
+        kind, deadline, order.completed_at, policy.amounts()
+    )
+    if days == 0:
+        return None
+    causes, evidence = _exemption_evidence(order)
+    area_type = order.group.area.area_type
+    exemption = rules.exemption(area_type=area_type, causes=causes) or ""
+    technician = order.technician
+    if order.delay_cause == DelayCause.ACCEPTANCE_ERROR:
+        liable = LiableParty.ACCEPTANCE_STAFF
+    elif (
+        order.delay_cause == DelayCause.INSTALLER
+        and technician
+        and technician.vendor_id
+    ):
+        liable = LiableParty.VENDOR
+    else:
+        liable = LiableParty.BRANCH
+    claim = Claim.objects.create(
+        work_order=order,
+        kind=kind,
+        status=ClaimStatus.EXEMPT if exemption else ClaimStatus.PENDING_REVIEW,
+        deadline=deadline,
+        completed_at=order.completed_at,
+        days_late=days,
+        amount=amount,
+        exemption=exemption,
+        evidence=evidence.get(exemption, ""),
+        delay_cause=order.delay_cause,
+        liable_party=liable,
+        vendor_id=technician.vendor_id if technician else None,
+        technician=technician,
+        accepted_by_id=order.created_by_id,
+        district_id=order.district_id,
+        phone=order.customer.phone,
+        account=order.customer.account,
+        pay_by=order.completed_at + timedelta(days=policy.pay_within_days),
+        created_at=now,
+    )
+    reason = (
+        f"慢必赔免责({claim.get_exemption_display()})：超时{days}天，应补{amount}元"
+        if exemption
+        else f"慢必赔：超时{days}天，补偿{amount}元，待审核"
+    )
+    event_record(
+        order,
+        kind=EventKind.COMPENSATION,
+        by=by,
+        now=now,
+        reason=reason,
+        data={
+            "claim": claim.pk,
+            "amount": str(amount),
+            "days_late": days,
+            "exemption": exemption or None,
+        },
+    )
+    return claim
+
+
+# --- audit -----------------------------------------------------------------------------
+
+
+def _move(
+    claim: Claim, src: tuple[str, ...], fields: dict, *, by, now, reason: str
+) -> Claim:
+    """Compare-and-set on the claim status; the loser of a race gets a 409."""
+    changed = Claim.objects.filter(pk=claim.pk, status__in=src).update(**fields)
+    if not changed:
+        current = (
+            Claim.objects.filter(pk=claim.pk).values_list("status", flat=True).first()
+        )
+        raise InvalidTransition(f"claim {claim.pk} is {current}: cannot {reason}")
+    for attr, value in fields.items():
+        setattr(claim, attr, value)
+    claim._history_user = by
+    Claim.history.model.objects.create(
+        history_date=now,
+        history_type="~",
+        history_user=by,
+        history_change_reason=reason,
+        **{
+            f.attname: getattr(claim, f.attname)
+            for f in Claim.history.model.tracked_fields
+        },
+    )
+    event_record(
+        claim.work_order,
+        kind=EventKind.COMPENSATION,
+        by=by,
+        now=now,
+        reason=reason,
+        data={"claim": claim.pk, "status": claim.status},
+    )
+    return claim
+
+
+def claim_approve(
+    claim: Claim, *, by, note: str = "", now: datetime | None = None
+) -> Claim:
+    now = now or timezone.now()
+    with transaction.atomic():
+        return _move(
+            claim,
+            (ClaimStatus.PENDING_REVIEW,),
+            {
+                "status": ClaimStatus.APPROVED,
+                "reviewed_by": by,
+                "reviewed_at": now,
+                "review_note": note[:255],
+            },
+            by=by,
+            now=now,
+            reason=f"补偿审核通过 {note}".strip(),
+        )
+
+
+def claims_approve(
+    claim_ids: list[int], *, by, now: datetime | None = None
+) -> list[Claim]:
+    """Approve a batch from the console; all or nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claims = list(
+            Claim.objects.select_related("work_order").filter(pk__in=claim_ids)
+        )
+        missing = set(claim_ids) - {c.pk for c in claims}
+        if missing:
+            raise InvalidInput("ids", f"unknown claims: {sorted(missing)}")
+        return [claim_approve(c, by=by, now=now) for c in claims]
+
+
+def claim_reject(
+    claim: Claim, *, by, reason: str, now: datetime | None = None
+) -> Claim:
+    now = now or timezone.now()
+    if not reason.strip():
+        raise InvalidInput("reason", "请填写驳回原因")
+    with transaction.atomic():
+        return _move(
+            claim,
+            (ClaimStatus.PENDING_REVIEW, ClaimStatus.APPROVED),
+            {
+                "status": ClaimStatus.REJECTED,
+                "reviewed_by": by,
+                "reviewed_at": now,
+                "review_note": reason[:255],
+            },
+            by=by,
+            now=now,
+            reason=f"补偿驳回：{reason}",
+        )
+
+
+def claim_revoke_exemption(
+    claim: Claim,
+    *,
+    by,
+    reason: str,
+    now: datetime | None = None,
+    only_without_evidence: bool = False,
+) -> Claim:
+    """The exemption falls: the claim is due again (pending review).
+
+    By hand (``revoke-exemption``) any exemption but the rural scope rule can
+    be revoked; after a complaint only one without evidence (seed 002 §三(三)1:
+    without a recording the customer's account prevails).
+    """
+    now = now or timezone.now()
+    if claim.status != ClaimStatus.EXEMPT:
+        raise InvalidTransition(f"claim {claim.pk} is {claim.status}, not exempt")
+    if claim.exemption == rules.RURAL:
+        raise Conflict(
+            "农村区域免责是适用范围，不能撤销 (rural areas are out of scope)"
+        )
+    if only_without_evidence and claim.evidence:
+        raise Conflict(f"免责有佐证({claim.evidence})，不自动撤销")
+    with transaction.atomic():
+        return _move(
+            claim,
+            (ClaimStatus.EXEMPT,),
+            {"status": ClaimStatus.PENDING_REVIEW, "exemption_revoked_at": now},
+            by=by,
+            now=now,
+            reason=f"撤销免责({claim.get_exemption_display()})：{reason}",
+        )
+
+
+def compensation_recheck_after_complaint(
+    order: WorkOrder, *, by, now: datetime
+) -> Claim | None:
+    """A complaint about a late same-day order: an unproven exemption falls."""
+    claim = Claim.objects.select_related("work_order").filter(work_order=order).first()
+    if claim is None or claim.status != ClaimStatus.EXEMPT:
+        return claim
+    if claim.evidence or claim.exemption == rules.RURAL:
+        return claim
+    return claim_revoke_exemption(
+        claim,
+        by=by,
+        reason="客户投诉，免责无佐证，以客户意见为准",
+        now=now,
+        only_without_evidence=True,
+    )
+
+
+# --- payout ------------------------------------------------------------------------------
+
+
+def recharge_gateway():
+    return import_string(settings.RECHARGE_GATEWAY)()
+
+
+def claim_pay(claim_id: int, *, by, now: datetime | None = None) -> Claim:
+    """后台充值, exactly once.
+
+    1. Lock the claim row: concurrent ``pay`` calls queue here; whoever comes
+       second finds it paid and returns it unchanged (idempotent).
+    2. Call the gateway with the claim's own idempotency key: a retry after a
+       timeout (the recharge may have happened) can never charge twice.
+    3. Mark paid and queue the customer's SMS in the same transaction; if the
+       gateway fails the claim stays approved and the call can be retried.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("work_order")
+            .get(pk=claim_id)
+        )
+        if claim.status == ClaimStatus.PAID:
+            return claim
+        if claim.status != ClaimStatus.APPROVED:
+            raise InvalidTransition(
+                f"claim {claim.pk} is {claim.status}: approve it before paying"
+            )
+        try:
+            reference = recharge_gateway().recharge(
+                key=claim.payment_key,
+                phone=claim.phone,
+                account=claim.account,
+                amount=claim.amount,
+                claim_id=claim.pk,
+            )
+        except Exception as exc:  # noqa: BLE001 - any gateway failure leaves it approved
+            log.warning("recharge for claim %s failed: %s", claim.pk, exc)
+            raise PaymentFailed(
+                f"充值未确认，可重试 (recharge not confirmed: {exc})"
+            ) from exc
+        _move(
+            claim,
+            (ClaimStatus.APPROVED,),
+            {
+                "status": ClaimStatus.PAID,
+                "paid_at": now,
+                "paid_by": by,
+                "payment_ref": str(reference)[:100],
+            },
+            by=by,
+            now=now,
+            reason=f"后台充值{claim.amount}元",
+        )
+        order = claim.work_order
+        notifications_enqueue(
+            [
+                Message(
+                    channel=Channel.SMS,
+                    recipient=claim.phone,
+                    topic="compensation_sms",
+                    body=render(
+                        "compensation_sms",
+                        PAID_SMS,
+                        kind="当日装"
+                        if claim.kind == rules.SAME_DAY_INSTALL
+                        else "当日修",
+                        number=order.number,
+                        amount=claim.amount,
+                    ),
+                    dedupe_key=f"claim-paid:{claim.pk}",
+                    subject_type="work_order",
+                    subject_id=order.pk,
+                )
+            ],
+            now=now,
+        )
+    return claim
+
+
+# --- the pay-limit scan -------------------------------------------------------------------
+
+
+def claims_pay_limit_scan(*, now: datetime, batch: int = 500) -> dict[str, int]:
+    """Warn finance about unpaid claims near (level 1) or past (level 2) ``pay_by``.
+
+    Only unpaid claims due for a warning are read (partial index on
+    ``pay_by``); each level is set by compare-and-set and its notice has a
+    unique key, so running twice or on two workers warns once.
+    """
+    policy = compensation_policy()
+    counts = {"nearing": 0, "overdue": 0}
+    soon = now + timedelta(days=policy.warn_days_before)
+    for level, limit, label in ((2, now, "overdue"), (1, soon, "nearing")):
+        due = list(
+            Claim.objects.filter(
+                status__in=OPEN, pay_by__lte=limit, pay_warning_level__lt=level
+            )
+            .select_related("work_order")
+            .order_by("pay_by")[:batch]
+        )
+        for claim in due:
+            if not Claim.objects.filter(
+                pk=claim.pk, pay_warning_level__lt=level
+            ).update(pay_warning_level=level):
+                continue
+            counts[label] += 1
+            text = "已超过" if level == 2 else "即将到达"
+            _notify_finance(
+                claim,
+                now=now,
+                level=level,
+                body=f"慢必赔补偿{claim.amount}元(工单{claim.work_order.number}){text}7天补偿时限"
+                f"({timezone.localtime(claim.pay_by):%m-%d %H:%M})，请尽快审核充值",
+            )
+    return counts
+
+
+def _notify_finance(claim: Claim, *, now: datetime, level: int, body: str) -> None:
+    users = get_user_model().objects.filter(groups__name="finance", is_active=True)
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.STAFF,
+                recipient=u.username,
+                recipient_user_id=u.pk,
+                topic="compensation_pay_limit",
+                body=body,
+                dedupe_key=f"claim-limit:{claim.pk}:{level}:{u.pk}",
+                subject_type="work_order",
+                subject_id=claim.work_order_id,
+            )
+            for u in users
+        ],
+        now=now,
+    )
+    event_record(
+        claim.work_order, kind=EventKind.COMPENSATION, by=None, now=now, reason=body
+    )
