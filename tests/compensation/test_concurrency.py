@@ -1,0 +1,92 @@
+"""Concurrent ``pay`` calls on PostgreSQL, with a gateway that fails once."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from compensation.models import Claim, ClaimStatus
+from compensation.services import PaymentFailed, claim_pay
+from org.models import District
+from tests.conftest import make_user
+from workorders.services import CustomerIn, OrderIn, work_order_create
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+class SharedFlakyGateway:
+    """A recharge platform: idempotent by key, first call times out after charging."""
+
+    lock = threading.Lock()
+    charged: dict = {}
+    calls = 0
+
+    def recharge(self, *, key, phone, account, amount, claim_id):
+        with SharedFlakyGateway.lock:
+            SharedFlakyGateway.calls += 1
+            first = SharedFlakyGateway.calls == 1
+            SharedFlakyGateway.charged.setdefault(key, amount)
+        if first:
+            raise TimeoutError("platform timed out after charging")
+        return f"EXT-{key}"
+
+
+def test_concurrent_pay_with_a_flaky_gateway_pays_exactly_once(org, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the row lock is what is tested")
+    settings.RECHARGE_GATEWAY = "tests.compensation.test_concurrency.SharedFlakyGateway"
+    SharedFlakyGateway.charged, SharedFlakyGateway.calls = {}, 0
+    payer = make_user("fin-race", "finance")
+    order, _ = work_order_create(
+        data=OrderIn(
+            source="crm",
+            kind="repair",
+            product="ftth_broadband",
+            customer=CustomerIn(name="客户", phone="13900000001"),
+            address="地址",
+            package_area="P1",
+            crm_order_id="PAY-RACE",
+        ),
+        by=None,
+    )
+    claim = Claim.objects.create(
+        work_order=order,
+        kind="same_day_repair",
+        status=ClaimStatus.APPROVED,
+        deadline=order.deadline,
+        completed_at=order.deadline,
+        days_late=3,
+        amount=Decimal("30.00"),
+        district=District.objects.get(code="D1"),
+        phone="13900000001",
+        pay_by=order.deadline,
+        created_at=order.deadline,
+    )
+    barrier = threading.Barrier(8)
+    outcomes = []
+
+    def pay():
+        try:
+            barrier.wait()
+            for _attempt in range(3):  # a caller retries after "not confirmed"
+                try:
+                    outcomes.append(claim_pay(claim.pk, by=payer).status)
+                    return
+                except PaymentFailed:
+                    outcomes.append("failed")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=pay) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    assert outcomes.count("failed") == 1
+    assert outcomes.count("paid") == 8
+    assert SharedFlakyGateway.charged == {claim.payment_key: Decimal("30.00")}
+    assert SharedFlakyGateway.calls == 2  # the timeout, then the one that confirmed
+    assert claim.history.filter(status=ClaimStatus.PAID).count() == 1
