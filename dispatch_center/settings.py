@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "dispatch_center.navigation.navigation",
             ],
         },
     },
@@ -131,7 +132,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -202,6 +205,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compensation.scan",
         "schedule": 600.0,
         "options": {"expires": 590},
+    },
+    "complaints.scan": {
+        "task": "complaints.scan",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "dispatch.auto_dispatch": {
         "task": "dispatch.auto_dispatch",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.defaults import page_not_found
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from . import views
 from .health import healthz
 
 api_v1 = [
@@ -11,9 +12,13 @@ api_v1 = [
     path("", include("dispatch.api.urls")),
     path("", include("workorders.api.urls")),
     path("", include("sla.api.urls")),
+    path("", include("complaints.api.urls")),
 ]
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("compensation/", include("compensation.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

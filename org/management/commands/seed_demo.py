@@ -1297,8 +1297,8 @@ def upsert_users(org: dict) -> list[str]:
         if full_name is not None and user.first_name != full_name:
             user.first_name = full_name
             changed = True
-        # staff: the login page is the admin's (settings.LOGIN_URL)
-        for attr, value in (("is_staff", True), ("is_active", True)):
+        # the console has its own login page: only the superuser is admin staff
+        for attr, value in (("is_staff", superuser), ("is_active", True)):
             if getattr(user, attr) != value:
                 setattr(user, attr, value)
                 changed = True

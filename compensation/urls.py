@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("paid/", views.paid_list_page, name="compensation-paid-list"),
+]
