@@ -1420,6 +1420,12 @@ class Command(BaseCommand):
                 f"as of {now:%Y-%m-%d %H:%M}, seed {seed}, {days} days, scale {scale} "
                 f"(planned in {planned - started:.1f}s)"
             )
+            # 慢必赔 for the late same-day orders; those older than 3 days are
+            # audited and paid, so the monthly paid list has content.
+            settle = (now - timedelta(days=3)).date().isoformat()
+            call_command(
+                "compensation_backfill", "--settle-before", settle, stdout=self.stdout
+            )
         self.stdout.write(f"完成 done in {_time.monotonic() - started:.1f}s\n")
         call_command("demo_logins", stdout=self.stdout)
 
