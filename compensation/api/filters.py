@@ -1,12 +1,14 @@
 import django_filters
 from rest_framework.exceptions import ValidationError
 
+from dispatch_center.filters import IdFilter
+
 from ..models import Claim, ClaimStatus
 from ..selectors import month_bounds
 
 
 class ClaimFilter(django_filters.FilterSet):
-    work_order = django_filters.NumberFilter(field_name="work_order_id")
+    work_order = IdFilter(field_name="work_order_id")
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
     month = django_filters.CharFilter(
         method="filter_month",

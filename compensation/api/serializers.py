@@ -61,7 +61,9 @@ class ReasonInSerializer(serializers.Serializer):
 
 class BulkApproveInSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=1000
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=1000,
     )
 
 

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch_center.converters import ID_REGEX
 from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
@@ -96,6 +97,7 @@ def claim_action(name, request_serializer, roles, summary, responses=None):
 class ClaimViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    lookup_value_regex = ID_REGEX
     serializer_class = s.ClaimSerializer
     filterset_class = ClaimFilter
     permission_classes = [role_permission(*READERS)]

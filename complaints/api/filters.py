@@ -2,6 +2,8 @@ import django_filters
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
+from dispatch_center.filters import IdFilter
+
 from ..models import (
     Channel,
     Complaint,
@@ -10,7 +12,7 @@ from ..models import (
     PenaltyStatus,
     PenaltyTicket,
 )
-from .serializers import MAX_ID, MONTH_REGEX
+from .serializers import MONTH_REGEX
 
 
 class ComplaintFilter(django_filters.FilterSet):
@@ -21,9 +23,7 @@ class ComplaintFilter(django_filters.FilterSet):
     district = django_filters.CharFilter(field_name="district__code")
     phone = django_filters.CharFilter()
     number = django_filters.CharFilter()
-    work_order = django_filters.NumberFilter(
-        field_name="work_order_id", min_value=1, max_value=MAX_ID
-    )
+    work_order = IdFilter(field_name="work_order_id")
     is_repeat = django_filters.BooleanFilter()
     escalated = django_filters.BooleanFilter()
     received_after = django_filters.IsoDateTimeFilter(
@@ -52,9 +52,7 @@ class PenaltyFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(choices=PenaltyStatus.choices)
     technician = django_filters.CharFilter(field_name="technician__code")
-    complaint = django_filters.NumberFilter(
-        field_name="complaint_id", min_value=1, max_value=MAX_ID
-    )
+    complaint = IdFilter(field_name="complaint_id")
 
     class Meta:
         model = PenaltyTicket

@@ -1,6 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from dispatch_center import converters  # noqa: F401 - registers <id:pk>
+
 from .views import CallbacksDueView, ComplaintViewSet, OrderCallbackView, PenaltyViewSet
 
 router = SimpleRouter()
@@ -8,7 +10,7 @@ router.register("complaints", ComplaintViewSet, basename="complaint")
 router.register("penalties", PenaltyViewSet, basename="penalty")
 urlpatterns = [
     path(
-        "work-orders/<int:pk>/callback/",
+        "work-orders/<id:pk>/callback/",
         OrderCallbackView.as_view(),
         name="order-callback",
     ),

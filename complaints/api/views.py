@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch_center.converters import ID_REGEX
 from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
@@ -93,7 +94,7 @@ class ComplaintViewSet(
     filterset_class = ComplaintFilter
     permission_classes = [role_permission(*READERS)]
     queryset = Complaint.objects.none()
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
         return selectors.complaints_visible_to(self.request.user).order_by(
@@ -310,7 +311,7 @@ class PenaltyViewSet(
     filterset_class = PenaltyFilter
     permission_classes = [role_permission(*PENALTY_READERS)]
     queryset = PenaltyTicket.objects.none()
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = ID_REGEX
 
     def get_queryset(self):
         return selectors.penalties_visible_to(self.request.user).order_by(

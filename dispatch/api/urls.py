@@ -1,20 +1,22 @@
 from django.urls import path
 
+from dispatch_center import converters  # noqa: F401 - registers <id:pk>
+
 from . import views
 
 urlpatterns = [
     path(
-        "work-orders/<int:pk>/dispatch/",
+        "work-orders/<id:pk>/dispatch/",
         views.OrderDispatchView.as_view(),
         name="order-dispatch",
     ),
     path(
-        "work-orders/<int:pk>/candidates/",
+        "work-orders/<id:pk>/candidates/",
         views.OrderCandidatesView.as_view(),
         name="order-candidates",
     ),
     path(
-        "work-orders/<int:pk>/request-redispatch/",
+        "work-orders/<id:pk>/request-redispatch/",
         views.OrderRedispatchView.as_view(),
         name="order-request-redispatch",
     ),

@@ -9,6 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch_center.converters import ID_REGEX
+from dispatch_center.filters import IdFilter
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
 from workorders.api.serializers import EmptySerializer, WorkOrderSerializer
@@ -107,7 +109,7 @@ class OrderRescheduleView(APIView):
 class ApprovalFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ApprovalStatus.choices)
     kind = django_filters.ChoiceFilter(choices=ApprovalKind.choices)
-    order = django_filters.NumberFilter(field_name="order_id")
+    order = IdFilter(field_name="order_id")
 
     class Meta:
         model = Approval
@@ -118,6 +120,8 @@ class ApprovalViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """挂起/改约审核: pending requests oldest first, with their age."""
+
+    lookup_value_regex = ID_REGEX
 
     serializer_class = s.ApprovalSerializer
     filterset_class = ApprovalFilter

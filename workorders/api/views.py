@@ -4,6 +4,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from dispatch_center.converters import ID_REGEX
 from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import HasAnyRole, role_permission
 from dispatch_center.roles import Role
@@ -47,6 +48,7 @@ def order_action(name, request_serializer, *, url_path=None, summary=""):
 class WorkOrderViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    lookup_value_regex = ID_REGEX
     serializer_class = s.WorkOrderSerializer
     filterset_class = WorkOrderFilter
     queryset = services.WorkOrder.objects.none()
