@@ -1,3 +1,7 @@
+import threading
+import time
+
+from django.conf import settings
 from django.db.models import Exists, OuterRef
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -5,15 +9,42 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from .roles import ALL_ROLES
 
+_cache_lock = threading.Lock()
+_cache: dict[str, tuple[float, object, object]] = {}
+
+
+def token_cache_clear() -> None:
+    with _cache_lock:
+        _cache.clear()
+
 
 class RoleTokenAuthentication(TokenAuthentication):
     """``Authorization: Token <key>``, resolving the user's roles in the same query.
 
     A CRM create is a hot path (bench/intake.py): one statement authenticates,
-    authorises and loads the user's district scope and technician record.
+    authorises and loads the user's district scope and technician record, and
+    its answer is kept per process for ``AUTH_TOKEN_CACHE_SECONDS`` (building
+    that statement costs more CPU than running it). A revoked token, a
+    deactivated user or a changed role therefore takes effect within that time.
     """
 
     def authenticate_credentials(self, key):
+        ttl = settings.AUTH_TOKEN_CACHE_SECONDS
+        now = time.monotonic()
+        if ttl > 0:
+            hit = _cache.get(key)
+            if hit is not None and hit[0] > now:
+                return hit[1], hit[2]
+        user, token = self._load(key)
+        if ttl > 0:
+            with _cache_lock:
+                if len(_cache) > 10_000:  # a flood of distinct keys: start over
+                    _cache.clear()
+                _cache[key] = (now + ttl, user, token)
+        return user, token
+
+    @staticmethod
+    def _load(key):
         from django.contrib.auth.models import Group
 
         role_flags = {

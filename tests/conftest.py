@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from org.models import District, StaffProfile, Technician
 from org.services import org_import
 from workorders.rules import LOCAL_TZ
+from dispatch_center.auth import token_cache_clear
 from workorders.selectors import policy_cache_clear
 
 ORG = {
@@ -150,10 +151,14 @@ def _defaults_after_flush(request):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_policy_cache():
+def _fresh_policy_cache(settings):
+    # Tests change roles, tokens and policies and expect them at once.
+    settings.AUTH_TOKEN_CACHE_SECONDS = 0
     policy_cache_clear()
+    token_cache_clear()
     yield
     policy_cache_clear()
+    token_cache_clear()
 
 
 @pytest.fixture

@@ -26,3 +26,35 @@ def test_api_docs_are_served_without_internet(client, db):
     schema = client.get("/api/schema/")
     assert schema.status_code == 200
     assert b"/api/v1/work-orders/{id}/dispatch/" in schema.content
+
+
+@pytest.mark.django_db
+def test_api_errors_outside_drf_are_json(client, crm, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
+    response = crm.post("/api/v1/work-orders/", {f"f{i}": "x" for i in range(5)})
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request."}
+    missing = client.get("/api/v1/nothing-here/")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not found."})
+    assert (
+        client.get("/api/v1/work-orders/123456789012345678901234567890/").status_code
+        == 404
+    )
+
+
+@pytest.mark.django_db
+def test_token_answers_are_cached_per_process_until_they_expire(
+    crm, crm_user, settings
+):
+    from dispatch_center.auth import token_cache_clear
+
+    settings.AUTH_TOKEN_CACHE_SECONDS = 30
+    token_cache_clear()
+    assert crm.get("/api/v1/work-orders/").status_code == 200
+    crm_user.is_active = False
+    crm_user.save()
+    assert crm.get("/api/v1/work-orders/").status_code == 200  # the cached answer
+    token_cache_clear()  # what 30 s do
+    assert crm.get("/api/v1/work-orders/").status_code == 401
+    settings.AUTH_TOKEN_CACHE_SECONDS = 0
+    assert crm.get("/api/v1/work-orders/").status_code == 401
