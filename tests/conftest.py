@@ -10,10 +10,10 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from dispatch_center.auth import token_cache_clear
 from org.models import District, StaffProfile, Technician
 from org.services import org_import
 from workorders.rules import LOCAL_TZ
-from dispatch_center.auth import token_cache_clear
 from workorders.selectors import policy_cache_clear
 
 ORG = {
