@@ -43,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import requests
@@ -153,8 +153,9 @@ def as_pg(cmd: list[str]) -> list[str]:
 
 
 class Environment:
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, fsync: bool):
         self.workers = workers
+        self.fsync = fsync
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
         self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
         self.pg_bin = pg_bin_dir()
@@ -163,6 +164,7 @@ class Environment:
         self.pg_port = 0
         self.pg_started = False
         self.web: subprocess.Popen | None = None
+        self.web_log = None
         self.web_port = 0
         self.token = ""
 
@@ -210,7 +212,8 @@ class Environment:
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={self.pg_port} "
-            f"-c unix_socket_directories={self.pg_dir} -c fsync=off "
+            f"-c unix_socket_directories={self.pg_dir} "
+            f"-c fsync={'on' if self.fsync else 'off'} "
             "-c max_connections=100"
         )
         self.pg_started = True
@@ -234,7 +237,7 @@ class Environment:
             capture_output=True,
             start_new_session=True,  # Ctrl-C reaches us, not the postmaster
         )
-        log(f"PostgreSQL 15 on 127.0.0.1:{self.pg_port} (fsync=off)")
+        log(f"PostgreSQL 15 on 127.0.0.1:{self.pg_port} (fsync={self.fsync})")
 
     def manage(self, *args: str, stdin: str | None = None) -> str:
         result = subprocess.run(
@@ -290,6 +293,7 @@ class Environment:
 
     def start_web(self) -> None:
         self.web_port = free_port()
+        self.web_log = open(self.tmp / "web.log", "wb")  # Django's own log lines
         log(f"gunicorn: {self.workers} workers on 127.0.0.1:{self.web_port}")
         self.web = subprocess.Popen(
             [
@@ -301,11 +305,12 @@ class Environment:
                 f"127.0.0.1:{self.web_port}",
                 "--error-logfile",
                 str(self.tmp / "gunicorn.log"),
+                "--no-control-socket",  # else it creates ~/.gunicorn/gunicorn.ctl
             ],
             cwd=ROOT,
             env=self.django_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=self.web_log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: we stop it as a whole
         )
         deadline = time.monotonic() + 60
@@ -325,6 +330,32 @@ class Environment:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    def server_cpu(self) -> dict[int, tuple[str, float]]:
+        """pid -> ("web" | "db", CPU seconds so far) for gunicorn and PostgreSQL.
+
+        Read from /proc: robust to other load on the machine, unlike rates.
+        ``CpuMeter`` turns snapshots into CPU used over a level.
+        """
+        postmaster = 0
+        try:
+            postmaster = int((self.pg_data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+        web_root = self.web.pid if self.web is not None else -1
+        snapshot = {}
+        for pid, ppid, cpu in _all_processes():
+            if web_root in (pid, ppid):
+                snapshot[pid] = ("web", cpu)
+            elif postmaster in (pid, ppid):
+                snapshot[pid] = ("db", cpu)
+        return snapshot
+
+    def show_web_log(self, lines: int = 40) -> None:
+        path = self.tmp / "web.log"
+        if path.exists():
+            tail = path.read_text(errors="replace").splitlines()[-lines:]
+            log("last lines of the web server's log:\n" + "\n".join(tail))
+
     def stop(self) -> None:
         if self.web is not None and self.web.poll() is None:
             try:
@@ -336,6 +367,8 @@ class Environment:
                 except ProcessLookupError:
                     pass
                 self.web.wait(timeout=5)
+        if self.web_log is not None:
+            self.web_log.close()
         if self.pg_started:
             ctl = [str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-w"]
             stopped = subprocess.run(
@@ -347,6 +380,70 @@ class Environment:
                 )
             self.pg_started = False
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _all_processes():
+    """(pid, ppid, utime+stime seconds) for every process we can read."""
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15
+        yield int(entry), int(fields[1]), (int(fields[11]) + int(fields[12])) / tick
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, steal) CPU seconds of the whole machine so far, from /proc/stat."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = [
+            int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]
+        ]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+class CpuMeter:
+    """Web and database CPU seconds over a level, sampled a few times a second.
+
+    Per process, so that backends which end during the level (a connection
+    recycled after CONN_MAX_AGE) lose at most one sampling interval, and
+    processes which start during it count from zero.
+    """
+
+    def __init__(self, env: Environment, interval: float = 0.5):
+        self.env = env
+        self.interval = interval
+        self.used = {"web": 0.0, "db": 0.0}
+        self._last = env.server_cpu()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        now = self.env.server_cpu()
+        for pid, (kind, cpu) in now.items():
+            self.used[kind] += max(cpu - self._last.get(pid, (kind, 0.0))[1], 0.0)
+        self._last = now
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self) -> CpuMeter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
 
 
 # --- load ----------------------------------------------------------------------
@@ -389,9 +486,13 @@ class LevelResult:
     p99_ms: float
     max_ms: float
     client_cpu_s: float
+    web_cpu_s: float
+    db_cpu_s: float
+    other_cpu_pct: float
+    steal_pct: float
+    first_error: str = ""
     raw_insert_per_s: float = 0.0
     ratio_pct: float = 0.0
-    latencies_note: str = field(default="client-side, per POST, keep-alive")
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -416,6 +517,7 @@ def run_level(
     latencies: list[list[float]] = [[] for _ in range(clients)]
     created = [0] * clients
     errors: dict[str, int] = {}
+    first_error: list[str] = []
     barrier = threading.Barrier(clients + 1)
     stop_at = [0.0]
 
@@ -442,15 +544,17 @@ def run_level(
             t0 = time.perf_counter()
             try:
                 response = session.post(url, json=body, timeout=30)
-                status = response.status_code
+                status, text = response.status_code, response.text
             except requests.RequestException as exc:
-                status = type(exc).__name__
+                status, text = type(exc).__name__, str(exc)
             mine.append(time.perf_counter() - t0)
             if status == 201:
                 created[n] += 1
             else:
                 with lock:
                     errors[str(status)] = errors.get(str(status), 0) + 1
+                    if not first_error:
+                        first_error.append(f"{status}: {text[:300]}")
         session.close()
 
     threads = [
@@ -458,14 +562,21 @@ def run_level(
     ]
     for t in threads:
         t.start()
+    busy0, steal0 = machine_cpu()
     cpu0 = time.process_time()
-    stop_at[0] = time.monotonic() + seconds
-    started = time.perf_counter()
-    barrier.wait()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    with CpuMeter(env) as meter:
+        stop_at[0] = time.monotonic() + seconds
+        started = time.perf_counter()
+        barrier.wait()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu0
+    web_cpu, db_cpu = meter.used["web"], meter.used["db"]
+    busy1, steal1 = machine_cpu()
+    capacity = elapsed * (os.cpu_count() or 1)
+    # CPU used by anything but this benchmark (other jobs on a shared box).
+    other = max(busy1 - busy0 - web_cpu - db_cpu - cpu, 0.0)
     lat = sorted(x * 1000 for per in latencies for x in per)
     total_created = sum(created)
     return LevelResult(
@@ -480,6 +591,11 @@ def run_level(
         p99_ms=round(percentile(lat, 99), 2),
         max_ms=round(lat[-1], 2) if lat else float("nan"),
         client_cpu_s=round(cpu, 2),
+        web_cpu_s=round(web_cpu, 2),
+        db_cpu_s=round(db_cpu, 2),
+        other_cpu_pct=round(100 * other / capacity, 1),
+        steal_pct=round(100 * (steal1 - steal0) / capacity, 1),
+        first_error=first_error[0] if first_error else "",
     )
 
 
@@ -594,6 +710,27 @@ def print_report(results: list[LevelResult], meta: dict) -> None:
             f"{r.clients:>7} {r.orders_per_s:>9.1f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} "
             f"{r.raw_insert_per_s:>13.0f} {r.ratio_pct:>8.2f} {sum(r.errors.values()):>8}"
         )
+    print()
+    print(
+        "CPU per created order (from /proc, robust to other load; ceiling = "
+        "orders/s if the box were ours; other CPU = jobs that are not this run):"
+    )
+    cpu_header = (
+        f"{'clients':>7} {'web ms':>8} {'db ms':>7} {'client ms':>10} "
+        f"{'ceiling/s':>10} {'other CPU %':>12} {'steal %':>8}"
+    )
+    print(cpu_header)
+    print("-" * len(cpu_header))
+    ncpu = os.cpu_count() or 1
+    for r in results:
+        n = max(r.created, 1)
+        web, db, cli = (1000 * x / n for x in (r.web_cpu_s, r.db_cpu_s, r.client_cpu_s))
+        # Orders/s if web + db + load generator had every CPU to themselves.
+        ceiling = 1000 * ncpu / (web + db + cli) if web + db + cli else float("nan")
+        print(
+            f"{r.clients:>7} {web:>8.2f} {db:>7.2f} {cli:>10.2f} "
+            f"{ceiling:>10.0f} {r.other_cpu_pct:>12.1f} {r.steal_pct:>8.1f}"
+        )
     top = max(results, key=lambda r: r.clients)
     ratio_ok = top.ratio_pct >= TARGET_RATIO * 100
     p99_ok = top.p99_ms < TARGET_P99_MS
@@ -618,6 +755,7 @@ def print_report(results: list[LevelResult], meta: dict) -> None:
     print(
         f"Machine: {meta['machine']['nproc']} CPUs, {meta['machine']['cpu_model']}; "
         f"{meta['machine']['postgres']}; gunicorn {meta['workers']} workers; "
+        f"load average before {meta['loadavg_before'][0]:.2f}; "
         f"{meta['date']}; `{meta['command']}`"
     )
 
@@ -638,6 +776,11 @@ def main() -> int:
     parser.add_argument(
         "--known-customers", type=int, default=200, help="phone pool size"
     )
+    parser.add_argument(
+        "--fsync",
+        action="store_true",
+        help="run PostgreSQL with fsync=on (default off, as in RECIPES.md)",
+    )
     args = parser.parse_args()
 
     def on_signal(signum, frame):
@@ -647,8 +790,9 @@ def main() -> int:
     signal.signal(signal.SIGHUP, on_signal)
 
     started = dt.datetime.now().astimezone()
+    load_before = os.getloadavg()
     run_id = started.strftime("%H%M%S") + f"{random.randrange(1000):03d}"
-    env = Environment(workers=args.workers)
+    env = Environment(workers=args.workers, fsync=args.fsync)
     try:
         env.start_postgres()
         env.prepare_database()
@@ -677,13 +821,16 @@ def main() -> int:
                 f"{clients} client(s): {result.orders_per_s} orders/s, p99 {result.p99_ms} ms, "
                 f"raw {result.raw_insert_per_s}/s, errors {result.errors or 'none'}"
             )
+            if result.first_error:
+                log(f"first error: {result.first_error}")
             results.append(result)
         orders_total = int(env.psql("SELECT count(*) FROM workorders_workorder"))
     except KeyboardInterrupt as exc:
-        log(f"interrupted ({exc or 'Ctrl-C'}); cleaning up")
+        log(f"interrupted ({str(exc) or 'Ctrl-C'}); cleaning up")
         env.stop()
         return 130
     except BaseException:
+        env.show_web_log()
         env.stop()
         raise
     env.stop()
@@ -693,10 +840,13 @@ def main() -> int:
         "command": " ".join([".venv/bin/python", "bench/intake.py", *sys.argv[1:]]),
         "machine": machine(),
         "workers": args.workers,
+        # Everything shares the machine: a busy box lowers the intake figures.
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
         "seconds_per_level": args.seconds,
         "max_requests_per_level": args.max_requests,
         "pgbench": f"-c N -j min(N,2) -T {args.pgbench_seconds}, script: {PGBENCH_SCRIPT.strip()}",
-        "postgres_settings": "fsync=off (throwaway, as in RECIPES.md)",
+        "postgres_settings": f"fsync={'on' if args.fsync else 'off'}, max_connections=100",
         "known_customers": args.known_customers,
         "orders_in_db_at_end": orders_total,
         "target": {"ratio_pct_min": TARGET_RATIO * 100, "p99_ms_max": TARGET_P99_MS},

@@ -1,6 +1,9 @@
 """Filters shared by the API's list endpoints."""
 
+import datetime as dt
+
 import django_filters
+from rest_framework.exceptions import ValidationError
 
 MAX_ID = 2**63 - 1
 
@@ -13,3 +16,22 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("max_value", MAX_ID)
         kwargs.setdefault("decimal_places", 0)
         super().__init__(*args, **kwargs)
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 instant, compared in UTC.
+
+    PostgreSQL refuses offsets beyond ±15:59 ("time zone displacement out of
+    range"); ISO 8601 allows them. Converting first keeps any valid instant a
+    valid query, and an instant outside the representable range a 400.
+    """
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except (OverflowError, ValueError):
+                raise ValidationError(
+                    {self.field_name: ["date out of range"]}
+                ) from None
+        return super().filter(qs, value)

@@ -16,9 +16,8 @@ business rules on generated bodies rather than stopping at 404.
 Database: the WSGI handler manages connections itself (``request_started`` /
 ``request_finished`` close obsolete ones, and a connection inside the test's
 wrapping transaction counts as obsolete), so the test is transactional: each
-request commits as in production. ``serialized_rollback`` restores the
-migration data (role groups, default policy) that the flush after a
-transactional test removes.
+request commits as in production. The conftest re-runs the data migrations
+(roles, policies) that the flush after a transactional test removes.
 
 Budget: 15 examples per operation (``SCHEMA_FUZZ_EXAMPLES`` overrides) and no
 deadline keep the whole run well under two minutes on SQLite.
@@ -54,7 +53,7 @@ CHECKS = [
 # Per operation. A deeper run on demand: SCHEMA_FUZZ_EXAMPLES=200 pytest ...
 MAX_EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_EXAMPLES", "15"))
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

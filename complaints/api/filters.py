@@ -2,7 +2,7 @@ import django_filters
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from dispatch_center.filters import IdFilter
+from dispatch_center.filters import IdFilter, UtcDateTimeFilter
 
 from ..models import (
     Channel,
@@ -26,12 +26,8 @@ class ComplaintFilter(django_filters.FilterSet):
     work_order = IdFilter(field_name="work_order_id")
     is_repeat = django_filters.BooleanFilter()
     escalated = django_filters.BooleanFilter()
-    received_after = django_filters.IsoDateTimeFilter(
-        field_name="received_at", lookup_expr="gte"
-    )
-    received_before = django_filters.IsoDateTimeFilter(
-        field_name="received_at", lookup_expr="lt"
-    )
+    received_after = UtcDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = UtcDateTimeFilter(field_name="received_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label="current step past its due time"
     )

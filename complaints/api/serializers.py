@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from dispatch_center.fields import BusinessDateTimeField
 from workorders.api.serializers import BlankAsNullChoiceField, phone_validator
 from workorders.models import Kind
 
@@ -46,7 +47,7 @@ class ComplaintCreateSerializer(serializers.Serializer):
     description = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=4000
     )
-    received_at = serializers.DateTimeField(
+    received_at = BusinessDateTimeField(
         required=False,
         allow_null=True,
         default=None,

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dispatch_center.fields import BusinessDateTimeField
 from workorders.models import DelayCause
 
 from ..models import Approval
@@ -27,8 +28,8 @@ class SuspendInSerializer(serializers.Serializer):
 
 
 class RescheduleInSerializer(SuspendInSerializer):
-    appointment_start = serializers.DateTimeField()
-    appointment_end = serializers.DateTimeField()
+    appointment_start = BusinessDateTimeField()
+    appointment_end = BusinessDateTimeField()
     customer_confirmed = serializers.BooleanField(
         required=False,
         default=False,

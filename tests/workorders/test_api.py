@@ -483,3 +483,38 @@ def test_list_is_paginated(dispatcher, three_orders):
     body = dispatcher.get(f"{URL}?page_size=2").json()
     assert set(body) >= {"count", "next", "previous", "results"}
     assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+
+
+@pytest.mark.parametrize(
+    "accepted_at",
+    [
+        "0386-01-07T21:45:36+21:53",
+        "1999-12-31T23:59:59+08:00",
+        "2100-01-01T08:00:00+08:00",
+    ],
+)
+def test_entry_times_outside_2000_to_2100_are_refused(crm, accepted_at):
+    response = create(crm, accepted_at=accepted_at)
+    assert response.status_code == 400 and "accepted_at" in response.json()
+    assert WorkOrder.objects.count() == 0
+
+
+def test_filters_accept_any_iso_offset(dispatcher, three_orders):
+    # 2026-11-20T00:00+08:00 written with a -17:45 offset (PostgreSQL refuses
+    # such offsets itself)
+    response = dispatcher.get(f"{URL}?accepted_after=2026-11-19T14:15:00-01:45")
+    assert response.status_code == 200
+    assert {o["crm_order_id"] for o in response.json()["results"]} == {"F2", "F3"}
+    odd = dispatcher.get(f"{URL}?accepted_before=2026-11-19T22:15:00-17:45")
+    assert odd.status_code == 200
+
+
+def test_list_filters_do_not_hide_an_order_from_its_own_page(dispatcher, three_orders):
+    f1 = three_orders[0]["id"]
+    assert dispatcher.get(f"{URL}{f1}/?status=dispatched").status_code == 200
+    assert (
+        dispatcher.get(
+            f"{URL}{f1}/timeline/?accepted_after=2030-01-01T00:00:00Z"
+        ).status_code
+        == 200
+    )

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from dispatch_center.filters import UtcDateTimeFilter
 from org.models import Product
 
 from .. import rules
@@ -18,12 +19,8 @@ class WorkOrderFilter(django_filters.FilterSet):
     district = django_filters.CharFilter(field_name="district__code")
     crm_order_id = django_filters.CharFilter()
     phone = django_filters.CharFilter(field_name="customer__phone")
-    accepted_after = django_filters.IsoDateTimeFilter(
-        field_name="accepted_at", lookup_expr="gte"
-    )
-    accepted_before = django_filters.IsoDateTimeFilter(
-        field_name="accepted_at", lookup_expr="lt"
-    )
+    accepted_after = UtcDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
+    accepted_before = UtcDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
     dispatch_flag = django_filters.ChoiceFilter(
         choices=DispatchFlag.choices, help_text="no_candidate = 无人可派"

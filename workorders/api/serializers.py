@@ -1,6 +1,7 @@
 from django.core.validators import RegexValidator
 from rest_framework import serializers
 
+from dispatch_center.fields import BusinessDateTimeField
 from org.models import Product
 
 from ..models import (
@@ -51,13 +52,11 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, min_value=-180, max_value=180
     )
     same_day_requested = serializers.BooleanField(required=False, default=True)
-    accepted_at = serializers.DateTimeField(
+    accepted_at = BusinessDateTimeField(required=False, allow_null=True, default=None)
+    appointment_start = BusinessDateTimeField(
         required=False, allow_null=True, default=None
     )
-    appointment_start = serializers.DateTimeField(
-        required=False, allow_null=True, default=None
-    )
-    appointment_end = serializers.DateTimeField(
+    appointment_end = BusinessDateTimeField(
         required=False, allow_null=True, default=None
     )
     description = serializers.CharField(
@@ -178,8 +177,8 @@ class EmptySerializer(serializers.Serializer):
 
 
 class ContactInSerializer(serializers.Serializer):
-    appointment_start = serializers.DateTimeField()
-    appointment_end = serializers.DateTimeField()
+    appointment_start = BusinessDateTimeField()
+    appointment_end = BusinessDateTimeField()
 
 
 class CompleteInSerializer(serializers.Serializer):

@@ -56,6 +56,13 @@ class WorkOrderViewSet(
     def get_queryset(self):
         return orders_visible_to(self.request.user).order_by("-accepted_at", "-id")
 
+    def filter_queryset(self, queryset):
+        # List filters narrow the list; an order's own page or action is
+        # found by its id alone.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_permissions(self):
         roles = ACTION_ROLES.get(self.action)
         return [role_permission(*roles)() if roles else HasAnyRole()]
@@ -90,7 +97,7 @@ class WorkOrderViewSet(
     @extend_schema(
         responses={200: s.EventSerializer(many=True)}, summary="Order timeline"
     )
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def timeline(self, request, pk=None):
         order = self.get_object()
         return Response(s.EventSerializer(order_timeline(order), many=True).data)
