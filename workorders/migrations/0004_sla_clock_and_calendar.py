@@ -232,20 +232,4 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.RunPython(start_sla_clocks, migrations.RunPython.noop),
-        migrations.AlterField(
-            model_name="workorder",
-            name="sla_deadline",
-            field=models.DateTimeField(
-                help_text="完成时限加上已批准挂起的时长；预警和升级以此为准。",
-                verbose_name="内部时限",
-            ),
-        ),
-        migrations.AlterField(
-            model_name="historicalworkorder",
-            name="sla_deadline",
-            field=models.DateTimeField(
-                help_text="完成时限加上已批准挂起的时长；预警和升级以此为准。",
-                verbose_name="内部时限",
-            ),
-        ),
     ]

@@ -14,7 +14,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workorders', '0004_sla_clock_and_calendar'),
+        ('workorders', '0005_sla_deadline_required'),
     ]
 
     operations = [
