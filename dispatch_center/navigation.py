@@ -7,7 +7,17 @@ from .roles import Role, roles_of
 
 #: (url name, label, roles that see it; None = staff only)
 ITEMS = [
+    ("console-dispatcher", _("综合调度台"), {Role.DISPATCHER, Role.SUPERVISOR}),
+    ("console-hotline", _("10000号坐席"), {Role.HOTLINE_AGENT, Role.SUPERVISOR}),
+    ("console-technician", _("我的工单"), {Role.TECHNICIAN}),
     ("compensation-paid-list", _("已补偿清单"), {Role.FINANCE, Role.MANAGER}),
+    (
+        "reports-dashboard",
+        _("质量分析"),
+        {Role.MANAGER, Role.SUPERVISOR, Role.DISPATCHER},
+    ),
+    ("reports-warnings", _("质量预警"), {Role.MANAGER, Role.SUPERVISOR}),
+    ("reports-stored", _("定时报表"), {Role.MANAGER}),
     (
         "api-docs",
         _("接口文档"),

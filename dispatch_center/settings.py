@@ -9,6 +9,7 @@ Set ``DATABASE_URL`` and ``CELERY_BROKER_URL`` for the production shape
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "complaints",
     "payroll",
     "reports",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +168,12 @@ SPECTACULAR_SETTINGS = {
         "WorkOrderKindEnum": "workorders.models.Kind",
         "EventKindEnum": "workorders.models.EventKind",
         "DelayCauseEnum": "workorders.models.DelayCause",
+        "WorkOrderStatusEnum": "workorders.models.Status",
+        "ClaimStatusEnum": "compensation.models.ClaimStatus",
+        "ComplaintStatusEnum": "complaints.models.ComplaintStatus",
+        "PenaltyStatusEnum": "complaints.models.PenaltyStatus",
+        "ApprovalStatusEnum": "sla.models.ApprovalStatus",
+        "RunStatusEnum": "payroll.models.RunStatus",
     },
 }
 
@@ -226,6 +234,31 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Quality reports (Asia/Shanghai): the nightly rollup, then the daily
+    # report each morning, the weekly on Monday, the monthly on the 1st.
+    "reports.rollup": {
+        "task": "reports.rollup",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    "reports.publish.day": {
+        "task": "reports.publish",
+        "schedule": crontab(hour=7, minute=0),
+        "kwargs": {"period": "day"},
+        "options": {"expires": 6 * 3600},
+    },
+    "reports.publish.week": {
+        "task": "reports.publish",
+        "schedule": crontab(hour=7, minute=10, day_of_week=1),
+        "kwargs": {"period": "week"},
+        "options": {"expires": 6 * 3600},
+    },
+    "reports.publish.month": {
+        "task": "reports.publish",
+        "schedule": crontab(hour=7, minute=20, day_of_month=1),
+        "kwargs": {"period": "month"},
+        "options": {"expires": 6 * 3600},
+    },
 }
 
 # Notifications outbox: delivery gateway and retry (technical, not business, values).
@@ -245,6 +278,9 @@ CRM_CALLBACK_SECRET = env.str("CRM_CALLBACK_SECRET", default="")
 RECHARGE_GATEWAY = env.str(
     "RECHARGE_GATEWAY", default="compensation.gateways.RecordingRechargeGateway"
 )
+
+# API tokens (with the user's roles and scope) are cached per process this long.
+AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=30)
 
 # Policy rows (deadlines, limits) are cached per process for this many seconds.
 POLICY_CACHE_SECONDS = env.int("POLICY_CACHE_SECONDS", default=30)

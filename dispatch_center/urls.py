@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
-from django.views.defaults import page_not_found
+from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
@@ -13,12 +13,16 @@ api_v1 = [
     path("", include("workorders.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("complaints.api.urls")),
+    path("", include("payroll.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("compensation/", include("compensation.urls")),
+    path("console/", include("console.urls")),
+    path("reports/", include("reports.urls")),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -34,11 +38,20 @@ admin.site.site_title = "综调中心"
 admin.site.index_title = "系统管理"
 
 
-def _not_found(request, exception=None):
-    """JSON 404 for API paths (clients parse it); the normal page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return page_not_found(request, exception)
+def _api_or(page_view, status: int, detail: str):
+    """API paths answer JSON (clients parse it); other paths get the page."""
+
+    def handler(request, exception=None):
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": detail}, status=status)
+        if exception is None:
+            return page_view(request)
+        return page_view(request, exception)
+
+    return handler
 
 
-handler404 = _not_found
+handler400 = _api_or(defaults.bad_request, 400, "Bad request.")
+handler403 = _api_or(defaults.permission_denied, 403, "Not allowed.")
+handler404 = _api_or(defaults.page_not_found, 404, "Not found.")
+handler500 = _api_or(defaults.server_error, 500, "Server error.")

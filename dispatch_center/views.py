@@ -1,8 +1,22 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+
+from .roles import Role, roles_of
+
+#: Where each role lands after signing in, first match wins.
+DESKS = [
+    (Role.DISPATCHER, "console-dispatcher"),
+    (Role.SUPERVISOR, "console-dispatcher"),
+    (Role.HOTLINE_AGENT, "console-hotline"),
+    (Role.TECHNICIAN, "console-technician"),
+]
 
 
 @login_required
 def home(request):
-    """Landing page: the role's menu (issue 9 sends each role to its desk)."""
+    """Send each role to its desk; others get their menu."""
+    roles = roles_of(request.user)
+    for role, url_name in DESKS:
+        if role in roles:
+            return redirect(url_name)
     return render(request, "home.html")

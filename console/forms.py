@@ -1,0 +1,259 @@
+"""Console forms: input shape and clear messages; the services decide the rest.
+
+A form checks what a person can get wrong while typing (a missing field, a
+phone number, a date); business rules (transitions, capacity, a reschedule
+needing the customer's consent) stay in the services, whose errors the views
+put back on the form (``views.common.run``).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Channel
+from org.models import Product
+from workorders import rules as wo_rules
+from workorders.models import (
+    CustomerLevel,
+    DelayCause,
+    DispatchFlag,
+    Kind,
+    Segment,
+    Status,
+)
+
+DATETIME_LOCAL = forms.DateTimeInput(
+    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+)
+PHONE = RegexValidator(
+    r"^(1\d{10}|0\d{9,11})$",
+    _("请输入11位手机号，或带区号的固定电话（如 051885123456）。"),
+)
+SCORES = [(i, str(i)) for i in range(5, 0, -1)]
+
+
+def _blank(label):
+    return [("", label)]
+
+
+class QueueFilterForm(forms.Form):
+    """The dispatcher queue's filters (all optional)."""
+
+    district = forms.ChoiceField(label=_("区局"), required=False)
+    area = forms.ChoiceField(label=_("片区"), required=False)
+    group = forms.ChoiceField(label=_("区域组"), required=False)
+    kind = forms.ChoiceField(
+        label=_("类型"), required=False, choices=_blank(_("全部")) + Kind.choices
+    )
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=_blank(_("全部在途"))
+        + [(v, label) for v, label in Status.choices if v in wo_rules.OPEN_STATES],
+    )
+    flag = forms.ChoiceField(
+        label=_("调度标记"),
+        required=False,
+        choices=_blank(_("全部")) + DispatchFlag.choices,
+    )
+    vip = forms.BooleanField(label=_("仅VIP"), required=False)
+    same_day = forms.BooleanField(label=_("仅当日装/修"), required=False)
+    q = forms.CharField(label=_("工单号/电话"), required=False, max_length=64)
+
+    def __init__(self, *args, options, **kwargs):
+        super().__init__(*args, **kwargs)
+        everything = _blank(_("全部"))
+        self.fields["district"].choices = everything + [
+            (str(d.pk), d.name) for d in options.districts
+        ]
+        self.fields["area"].choices = everything + [
+            (str(a.pk), a.name) for a in options.areas
+        ]
+        self.fields["group"].choices = everything + [
+            (str(g.pk), g.name) for g in options.groups
+        ]
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid value is dropped, never an error page."""
+        if self.is_valid():
+            return {k: v for k, v in self.cleaned_data.items() if v}
+        return {
+            k: v for k, v in self.cleaned_data.items() if v and k not in self.errors
+        }
+
+
+class EmptyForm(forms.Form):
+    """No input: the step is the whole request (accept, arrive, resume)."""
+
+
+class DispatchForm(forms.Form):
+    technician = forms.CharField(label=_("装维工程师工号"), max_length=32)
+    note = forms.CharField(label=_("备注"), max_length=255, required=False)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("审核意见"), max_length=500, required=False, widget=forms.TextInput
+    )
+
+
+class RotaGenerateForm(forms.Form):
+    group = forms.IntegerField(label=_("区域组"))
+    week_start = forms.DateField(
+        label=_("周一"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RepairForm(forms.Form):
+    """10000号 opens a repair (障碍单)."""
+
+    phone = forms.CharField(label=_("客户电话"), max_length=20, validators=[PHONE])
+    name = forms.CharField(label=_("客户姓名"), max_length=100)
+    address = forms.CharField(label=_("装机地址"), max_length=255)
+    package_area = forms.ModelChoiceField(
+        label=_("小包区"),
+        queryset=None,
+        empty_label=_("请选择"),
+        error_messages={"invalid_choice": _("请选择列表中的小包区。")},
+    )
+    product = forms.ChoiceField(
+        label=_("故障产品"), choices=Product.choices, initial=Product.FTTH_BROADBAND
+    )
+    level = forms.ChoiceField(
+        label=_("客户等级"), choices=CustomerLevel.choices, initial="ordinary"
+    )
+    segment = forms.ChoiceField(
+        label=_("客户类型"), choices=Segment.choices, initial="public"
+    )
+    description = forms.CharField(
+        label=_("故障描述"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    same_day_requested = forms.BooleanField(
+        label=_("客户要求当日修"), required=False, initial=True
+    )
+
+    def __init__(self, *args, package_areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package_area"].queryset = package_areas
+        self.fields["package_area"].label_from_instance = lambda p: (
+            f"{p.name}（{p.group.area.name}）"
+        )
+
+
+class UrgeForm(forms.Form):
+    note = forms.CharField(label=_("催单内容"), max_length=255, required=False)
+
+
+class ComplaintForm(forms.Form):
+    """Open a complaint (前台受理); the category follows the sub-item."""
+
+    channel = forms.ChoiceField(
+        label=_("渠道"), choices=Channel.choices, initial=Channel.HOTLINE_10000
+    )
+    phone = forms.CharField(label=_("联系电话"), max_length=20, validators=[PHONE])
+    customer_name = forms.CharField(label=_("客户姓名"), max_length=100)
+    sub_category = forms.ModelChoiceField(
+        label=_("投诉子项"),
+        queryset=None,
+        empty_label=_("请选择"),
+        error_messages={"invalid_choice": _("请选择列表中的投诉子项。")},
+    )
+    work_order = forms.TypedChoiceField(
+        label=_("关联工单"), required=False, coerce=int, empty_value=None
+    )
+    description = forms.CharField(
+        label=_("投诉内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, sub_categories, orders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sub_category"].queryset = sub_categories
+        self.fields["sub_category"].label_from_instance = lambda s: (
+            f"{s.get_category_display()} · {s.name}"
+        )
+        self.fields["work_order"].choices = _blank(_("不关联")) + [
+            (o.pk, o.number) for o in orders
+        ]
+
+
+class CallbackForm(forms.Form):
+    """回访: four scores and satisfied or not."""
+
+    contact = forms.TypedChoiceField(
+        label=_("联系及时"), choices=SCORES, coerce=int, initial=5
+    )
+    punctuality = forms.TypedChoiceField(
+        label=_("上门准时"), choices=SCORES, coerce=int, initial=5
+    )
+    skill = forms.TypedChoiceField(
+        label=_("技能"), choices=SCORES, coerce=int, initial=5
+    )
+    attitude = forms.TypedChoiceField(
+        label=_("态度"), choices=SCORES, coerce=int, initial=5
+    )
+    satisfied = forms.TypedChoiceField(
+        label=_("客户评价"),
+        choices=[("yes", _("满意")), ("no", _("不满意"))],
+        coerce=lambda v: v == "yes",
+        initial="yes",
+    )
+    note = forms.CharField(label=_("回访记录"), max_length=1000, required=False)
+
+
+class ContactForm(forms.Form):
+    """First contact with the customer and the agreed appointment."""
+
+    appointment_start = forms.DateTimeField(label=_("预约开始"), widget=DATETIME_LOCAL)
+    appointment_end = forms.DateTimeField(label=_("预约结束"), widget=DATETIME_LOCAL)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("appointment_start"), data.get("appointment_end")
+        if start and end and end <= start:
+            self.add_error("appointment_end", _("预约结束时间须晚于开始时间"))
+        return data
+
+
+class CompleteForm(forms.Form):
+    """报竣 on site; a late order names its delay cause and evidence."""
+
+    delay_cause = forms.ChoiceField(
+        label=_("超时原因"),
+        required=False,
+        choices=_blank(_("未超时/无")) + DelayCause.choices,
+    )
+    evidence = forms.CharField(
+        label=_("佐证（如录音编号、照片编号）"), max_length=255, required=False
+    )
+    note = forms.CharField(label=_("竣工备注"), max_length=500, required=False)
+
+
+class SuspendForm(forms.Form):
+    reason = forms.ChoiceField(label=_("挂起原因"), choices=DelayCause.choices)
+    evidence = forms.CharField(label=_("佐证"), max_length=255, required=False)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class RescheduleForm(ContactForm):
+    reason = forms.ChoiceField(
+        label=_("改约原因"), choices=DelayCause.choices, initial=DelayCause.CUSTOMER
+    )
+    customer_confirmed = forms.BooleanField(label=_("客户已确认新时间"), required=False)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class RedispatchForm(forms.Form):
+    note = forms.CharField(
+        label=_("申请改派原因"),
+        max_length=500,
+        error_messages={"required": _("请填写申请改派的原因。")},
+    )
+
+
+class PositionForm(forms.Form):
+    lat = forms.FloatField(min_value=-90, max_value=90)
+    lng = forms.FloatField(min_value=-180, max_value=180)

@@ -1,0 +1,386 @@
+"""Read queries for the console pages: one function per panel.
+
+Every function starts from the scoped querysets of the apps below
+(``orders_visible_to``, ``approvals_visible_to``), so district scoping and a
+technician's "own orders only" hold on every page and every partial. Each
+panel costs a fixed number of queries whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from compensation.models import Claim
+from complaints.models import Callback, Complaint, ComplaintSubCategory
+from complaints.selectors import callbacks_due, complaint_policy
+from dispatch import selectors as dispatch_selectors
+from dispatch.models import RotaKind
+from dispatch.services import rota_violations
+from dispatch_center.roles import Role, roles_of
+from org.models import Area, District, PackageArea, RegionGroup, Technician
+from sla.models import Approval, ApprovalStatus, SlaEvent, SlaEventKind
+from sla.selectors import approvals_visible_to
+from workorders import rules as wo_rules
+from workorders.models import WorkOrder, WorkOrderEvent
+from workorders.selectors import order_timeline, orders_visible_to, service_policy
+
+from . import presenters, rules
+
+PAGE_SIZE = 50
+PANEL_LIMIT = 20
+OPEN = sorted(wo_rules.OPEN_STATES)
+QUEUE_ORDER = ("queue_rank", "sla_deadline", "accepted_at", "id")
+
+
+def user_district_id(user) -> int | None:
+    """The district a scoped user works in; None for city-wide users."""
+    profile = getattr(user, "staff_profile", None)
+    return profile.district_id if profile is not None else None
+
+
+def user_technician(user) -> Technician | None:
+    return getattr(user, "technician", None)
+
+
+# --- the dispatcher desk -----------------------------------------------------------
+
+
+@dataclass
+class FilterOptions:
+    districts: list[District]
+    areas: list[Area]
+    groups: list[RegionGroup]
+
+
+def filter_options(user) -> FilterOptions:
+    """Districts, areas and groups the user may filter by (three queries)."""
+    district_id = user_district_id(user)
+    districts = District.objects.all()
+    areas = Area.objects.all()
+    groups = RegionGroup.objects.all()
+    if district_id is not None:
+        districts = districts.filter(pk=district_id)
+        areas = areas.filter(district_id=district_id)
+        groups = groups.filter(area__district_id=district_id)
+    return FilterOptions(
+        list(districts.only("id", "code", "name")),
+        list(areas.only("id", "code", "name", "district_id")),
+        list(groups.only("id", "code", "name", "area_id")),
+    )
+
+
+def _filtered(qs: QuerySet[WorkOrder], filters: dict) -> QuerySet[WorkOrder]:
+    if filters.get("district"):
+        qs = qs.filter(district_id=filters["district"])
+    if filters.get("area"):
+        qs = qs.filter(group__area_id=filters["area"])
+    if filters.get("group"):
+        qs = qs.filter(group_id=filters["group"])
+    if filters.get("kind"):
+        qs = qs.filter(kind=filters["kind"])
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("flag"):
+        qs = qs.filter(dispatch_flag=filters["flag"])
+    if filters.get("vip"):
+        qs = qs.filter(customer__level__in=sorted(wo_rules.VIP_LEVELS))
+    if filters.get("same_day"):
+        qs = qs.filter(is_same_day=True)
+    if filters.get("q"):
+        q = filters["q"].strip()
+        qs = qs.filter(Q(number=q) | Q(customer__phone=q) | Q(crm_order_id=q))
+    return qs
+
+
+@dataclass
+class OrderRow:
+    """One order as a list shows it: the order and its countdown."""
+
+    order: WorkOrder
+    tone: str
+    minutes_left: int
+    is_vip: bool
+
+
+def order_rows(orders, now: datetime) -> list[OrderRow]:
+    policy = service_policy().sla
+    rows = []
+    for order in orders:
+        rows.append(
+            OrderRow(
+                order=order,
+                tone=rules.sla_tone(
+                    now=now,
+                    accepted_at=order.accepted_at,
+                    sla_deadline=order.sla_deadline,
+                    warn_percent_used=policy.warn_percent_used,
+                    warn_minutes_before=policy.warn_minutes_before,
+                    suspended=order.status == wo_rules.SUSPENDED,
+                ),
+                minutes_left=rules.minutes_left(now, order.sla_deadline),
+                is_vip=order.customer.level in wo_rules.VIP_LEVELS,
+            )
+        )
+    return rows
+
+
+@dataclass
+class QueuePage:
+    rows: list[OrderRow]
+    page: Page
+    total: int
+
+
+def queue_page(user, filters: dict, *, page: int | str, now: datetime) -> QueuePage:
+    """Open orders in queue order (VIP and same-day first, then the internal
+    deadline, then entry time), one page at a time: a count and one joined
+    select, whatever the size of the queue."""
+    qs = _filtered(orders_visible_to(user).filter(status__in=OPEN), filters)
+    paginator = Paginator(qs.order_by(*QUEUE_ORDER), PAGE_SIZE)
+    current = paginator.get_page(page)
+    return QueuePage(order_rows(current.object_list, now), current, paginator.count)
+
+
+@dataclass
+class TechnicianRow:
+    technician: Technician
+    facts: object  # dispatch.rules.Tech
+
+
+def technicians_panel(user, filters: dict, *, now: datetime) -> list[TechnicianRow]:
+    """The technicians in scope with on duty / resting, workload today and
+    open orders (four queries: the technicians, then ``technician_facts``)."""
+    qs = Technician.objects.select_related("group", "home_package_area").order_by(
+        "group__code", "code"
+    )
+    district_id = user_district_id(user) or filters.get("district")
+    if district_id:
+        qs = qs.filter(group__area__district_id=district_id)
+    if filters.get("area"):
+        qs = qs.filter(group__area_id=filters["area"])
+    if filters.get("group"):
+        qs = qs.filter(group_id=filters["group"])
+    technicians = list(qs[:200])
+    facts = dispatch_selectors.technician_facts(
+        technicians,
+        now=now,
+        policy=dispatch_selectors.dispatch_policy(),
+        hours=dispatch_selectors.work_hours_table(),
+    )
+    return [TechnicianRow(t, facts[t.pk]) for t in technicians]
+
+
+def pending_approvals(user) -> list[Approval]:
+    return list(
+        approvals_visible_to(user)
+        .filter(status=ApprovalStatus.PENDING)
+        .select_related("order__technician")[:PANEL_LIMIT]
+    )
+
+
+def sla_feed(user, *, now: datetime, hours: int = 24) -> list[SlaEvent]:
+    """Warnings, first-response misses and escalations of the last ``hours``."""
+    qs = SlaEvent.objects.filter(
+        kind__in=[
+            SlaEventKind.WARNING,
+            SlaEventKind.FIRST_RESPONSE,
+            SlaEventKind.ESCALATION,
+        ],
+        at__gte=now - timedelta(hours=hours),
+    ).select_related("order")
+    district_id = user_district_id(user)
+    if district_id is not None:
+        qs = qs.filter(order__district_id=district_id)
+    return list(qs.order_by("-at", "-id")[:PANEL_LIMIT])
+
+
+def stuck_orders(user, *, now: datetime) -> list[OrderRow]:
+    """Pending orders flagged 无人可派 or handed back (申请改派)."""
+    qs = (
+        orders_visible_to(user)
+        .filter(status=wo_rules.PENDING)
+        .exclude(dispatch_flag="")
+        .order_by(*QUEUE_ORDER)
+    )
+    return order_rows(qs[:PANEL_LIMIT], now)
+
+
+@dataclass
+class RotaPanel:
+    group: RegionGroup | None
+    week_start: date
+    days: list[date]
+    rows: list[tuple[Technician, list[str]]]
+    violations: list[str]
+
+
+def rota_panel(user, *, group_id, week_start: date) -> RotaPanel:
+    """The rest rota of one group for one week, with what breaks the rules."""
+    groups = filter_options(user).groups
+    group = next((g for g in groups if str(g.pk) == str(group_id)), None)
+    if group is None and groups:
+        group = groups[0]
+    days = [week_start + timedelta(days=i) for i in range(7)]
+    if group is None:
+        return RotaPanel(None, week_start, days, [], [])
+    technicians = list(group.technicians.order_by("code"))
+    entries = dispatch_selectors.rota_week(technicians, week_start)
+    labels = dict(RotaKind.choices)
+    rows = [
+        (t, [labels.get(entries.get(t.code, {}).get(day, ""), "") for day in days])
+        for t in technicians
+    ]
+    return RotaPanel(group, week_start, days, rows, rota_violations(group, week_start))
+
+
+def group_in_scope(user, group_id) -> RegionGroup | None:
+    return next(
+        (g for g in filter_options(user).groups if str(g.pk) == str(group_id)), None
+    )
+
+
+# --- candidates ---------------------------------------------------------------------
+
+
+def technician_in_pool(order: WorkOrder, code: str) -> Technician | None:
+    """A technician the dispatcher may pick for ``order``: its group's own, or
+    the area's support and emergency staff (the candidate pool)."""
+    return (
+        Technician.objects.filter(
+            dispatch_selectors.candidate_pool_filter(
+                [order.group_id], [order.group.area_id]
+            ),
+            code=code,
+        )
+        .select_related("home_package_area")
+        .first()
+    )
+
+
+# --- the hotline desk -----------------------------------------------------------------
+
+
+@dataclass
+class HotlineResult:
+    query: str
+    customer: object | None = None
+    open_rows: list[OrderRow] = field(default_factory=list)
+    past: list[WorkOrder] = field(default_factory=list)
+    called_back: set[int] = field(default_factory=set)
+
+
+def hotline_search(user, query: str, *, now: datetime) -> HotlineResult:
+    """A customer's orders by phone, order number or CRM order id.
+
+    Open orders first (with the countdown), then the 20 latest others.
+    """
+    query = (query or "").strip()
+    result = HotlineResult(query)
+    if not query:
+        return result
+    visible = orders_visible_to(user)
+    hit = visible.filter(Q(number=query) | Q(crm_order_id=query)).first()
+    phone = hit.customer.phone if hit else query
+    orders = list(
+        visible.filter(customer__phone=phone).order_by("-accepted_at", "-id")[:50]
+    )
+    if hit and all(o.pk != hit.pk for o in orders):
+        orders.insert(0, hit)
+    if not orders:
+        return result
+    result.customer = orders[0].customer
+    open_orders = [o for o in orders if o.status in wo_rules.OPEN_STATES]
+    result.open_rows = order_rows(
+        sorted(open_orders, key=lambda o: o.sla_deadline), now
+    )
+    result.past = [o for o in orders if o.status not in wo_rules.OPEN_STATES][:20]
+    result.called_back = set(
+        Callback.objects.filter(work_order__in=result.past).values_list(
+            "work_order_id", flat=True
+        )
+    )
+    return result
+
+
+def package_areas_for(user) -> QuerySet[PackageArea]:
+    qs = PackageArea.objects.select_related("group__area").order_by("code")
+    district_id = user_district_id(user)
+    if district_id is not None:
+        qs = qs.filter(group__area__district_id=district_id)
+    return qs
+
+
+def complaint_sub_categories() -> QuerySet[ComplaintSubCategory]:
+    return ComplaintSubCategory.objects.filter(active=True).order_by(
+        "category", "sort_order", "code"
+    )
+
+
+def callbacks_queue(user, *, now: datetime) -> list[WorkOrder]:
+    """Completed orders due a callback (回访), oldest completion first."""
+    return list(
+        callbacks_due(orders_visible_to(user), now=now, policy=complaint_policy())[
+            :PANEL_LIMIT
+        ]
+    )
+
+
+# --- the technician's phone pages ----------------------------------------------------
+
+
+def technician_today(user, *, now: datetime) -> tuple[list[OrderRow], list[WorkOrder]]:
+    """The technician's open orders by deadline, and what they completed today."""
+    mine = orders_visible_to(user)
+    open_orders = mine.filter(status__in=OPEN).order_by("deadline", "id")
+    midnight = datetime.combine(
+        wo_rules.local(now).date(), datetime.min.time(), tzinfo=wo_rules.LOCAL_TZ
+    )
+    done = mine.filter(completed_at__gte=midnight).order_by("-completed_at")
+    return order_rows(open_orders, now), list(done[:PANEL_LIMIT])
+
+
+# --- one order ------------------------------------------------------------------------
+
+
+@dataclass
+class OrderPage:
+    row: OrderRow
+    timeline: list[tuple[WorkOrderEvent, list[str]]]
+    approvals: list[Approval]
+    claim: Claim | None
+    complaints: list[Complaint]
+    callback: Callback | None
+    pending_approval: Approval | None
+
+
+def order_page(order: WorkOrder, *, now: datetime) -> OrderPage:
+    """Everything about one order (a fixed handful of queries)."""
+    events = list(order_timeline(order))
+    approvals = list(
+        Approval.objects.filter(order=order)
+        .select_related("requested_by", "decided_by")
+        .order_by("requested_at", "id")
+    )
+    return OrderPage(
+        row=order_rows([order], now)[0],
+        timeline=[(e, presenters.event_details(e)) for e in events],
+        approvals=approvals,
+        claim=Claim.objects.filter(work_order=order).first(),
+        complaints=list(
+            Complaint.objects.filter(work_order=order)
+            .select_related("sub_category")
+            .order_by("received_at")
+        ),
+        callback=Callback.objects.filter(work_order=order).first(),
+        pending_approval=next(
+            (a for a in approvals if a.status == ApprovalStatus.PENDING), None
+        ),
+    )
+
+
+def can_dispatch(user) -> bool:
+    return bool(roles_of(user) & {Role.DISPATCHER, Role.SUPERVISOR})
