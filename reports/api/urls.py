@@ -1,0 +1,7 @@
+from django.urls import path
+
+from .views import QualityReportView
+
+urlpatterns = [
+    path("reports/quality/", QualityReportView.as_view(), name="reports-quality"),
+]
