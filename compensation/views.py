@@ -1,13 +1,17 @@
 """Console pages of 慢必赔: the monthly list of paid compensation."""
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from dispatch_center.console import role_required
-from dispatch_center.roles import Role
+from dispatch_center.errors import DomainError, InvalidInput
+from dispatch_center.roles import Role, has_role
 
-from . import exports, selectors
+from . import exports, selectors, services
+from .models import ClaimStatus
 
 
 @role_required(Role.FINANCE, Role.MANAGER)
@@ -36,3 +40,69 @@ def paid_list_page(request):
     return render(
         request, "compensation/paid_list.html", {"month": month, "listing": listing}
     )
+
+
+AUDIT_STATUSES = ("pending_review", "approved", "exempt", "paid", "rejected")
+
+
+@role_required(Role.FINANCE, Role.MANAGER)
+def audit_page(request):
+    """审核补偿清单: approve in bulk, reject with a reason, pay approved claims."""
+    status = request.GET.get("status") or "pending_review"
+    if status not in AUDIT_STATUSES:
+        status = "pending_review"
+    if request.method == "POST":
+        _audit_action(request)
+        return redirect(f"{request.path}?status={status}")
+    claims = (
+        selectors.claims_visible_to(request.user)
+        .filter(status=status)
+        .select_related("work_order", "district", "vendor")
+        .order_by("pay_by", "id")[:500]
+    )
+    return render(
+        request,
+        "compensation/audit.html",
+        {
+            "claims": claims,
+            "status": status,
+            "statuses": [(s, ClaimStatus(s).label) for s in AUDIT_STATUSES],
+            "can_pay": has_role(request.user, Role.FINANCE),
+        },
+    )
+
+
+def _audit_action(request):
+    action = request.POST.get("action")
+    visible = selectors.claims_visible_to(request.user)
+    try:
+        if action == "approve":
+            ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+            if not ids:
+                messages.error(request, "请先勾选要审核通过的补偿")
+                return
+            allowed = list(visible.filter(pk__in=ids).values_list("pk", flat=True))
+            done = services.claims_approve(allowed, by=request.user)
+            messages.success(request, f"已审核通过 {len(done)} 条")
+        elif action == "reject":
+            claim = get_object_or_404(visible, pk=request.POST.get("id"))
+            services.claim_reject(
+                claim, by=request.user, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, f"已驳回工单 {claim.work_order.number} 的补偿")
+        elif action == "pay":
+            if not has_role(request.user, Role.FINANCE):
+                raise PermissionDenied
+            claim = get_object_or_404(visible, pk=request.POST.get("id"))
+            claim = services.claim_pay(claim.pk, by=request.user)
+            messages.success(
+                request, f"已充值 {claim.amount} 元（工单 {claim.work_order.number}）"
+            )
+        else:
+            messages.error(request, "未知操作")
+    except InvalidInput as exc:
+        messages.error(
+            request, "；".join(m for msgs in exc.errors.values() for m in msgs)
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)

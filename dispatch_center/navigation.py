@@ -10,6 +10,7 @@ ITEMS = [
     ("console-dispatcher", _("综合调度台"), {Role.DISPATCHER, Role.SUPERVISOR}),
     ("console-hotline", _("10000号坐席"), {Role.HOTLINE_AGENT, Role.SUPERVISOR}),
     ("console-technician", _("我的工单"), {Role.TECHNICIAN}),
+    ("compensation-audit", _("补偿审核"), {Role.FINANCE, Role.MANAGER}),
     ("compensation-paid-list", _("已补偿清单"), {Role.FINANCE, Role.MANAGER}),
     (
         "reports-dashboard",
