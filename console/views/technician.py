@@ -15,6 +15,7 @@ from compensation import services as compensation_services
 from dispatch import services as dispatch_services
 from dispatch_center.console import role_required
 from dispatch_center.roles import Role
+from payroll.selectors import my_lines
 from sla import services as sla_services
 from sla.models import ApprovalKind
 from workorders import services as wo_services
@@ -78,6 +79,8 @@ def home(request):
             "done": done,
             "technician": selectors.user_technician(request.user),
             "now": now,
+            # 计件工资: the technician's latest reviewed or locked month
+            "payroll_line": my_lines(request.user).first(),
         },
     )
 
