@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,14 +39,37 @@ class _SafeDict(dict):
         return "{" + key + "}"
 
 
+_templates_lock = threading.Lock()
+_templates: tuple[float, dict[str, str]] | None = None
+
+
+def _template_texts() -> dict[str, str]:
+    """All admin-edited wordings, cached per process like the policies.
+
+    The engine renders one SMS per assignment: one query per message would be
+    thousands per pass.
+    """
+    global _templates
+    ttl = settings.POLICY_CACHE_SECONDS
+    now = time.monotonic()
+    cached = _templates
+    if cached is not None and ttl > 0 and now - cached[0] < ttl:
+        return cached[1]
+    texts = dict(MessageTemplate.objects.values_list("topic", "text"))
+    with _templates_lock:
+        _templates = (now, texts)
+    return texts
+
+
+def template_cache_clear() -> None:
+    global _templates
+    with _templates_lock:
+        _templates = None
+
+
 def render(topic: str, default: str, **values) -> str:
     """Fill the admin-edited template of ``topic`` (or ``default``)."""
-    text = (
-        MessageTemplate.objects.filter(topic=topic)
-        .values_list("text", flat=True)
-        .first()
-        or default
-    )
+    text = _template_texts().get(topic) or default
     return text.format_map(_SafeDict(values))
 
 
@@ -80,7 +105,19 @@ def notifications_enqueue(messages: list[Message], *, now: datetime) -> None:
         transaction.on_commit(_kick_sender)
 
 
+_last_kick = 0.0
+
+
 def _kick_sender() -> None:
+    """Nudge the sender, at most once per ``NOTIFICATION_KICK_SECONDS`` per process.
+
+    A dispatch pass commits once per group: one nudge covers them all.
+    """
+    global _last_kick
+    now = time.monotonic()
+    if now - _last_kick < settings.NOTIFICATION_KICK_SECONDS:
+        return
+    _last_kick = now
     from .tasks import send_outbox
 
     try:

@@ -11,6 +11,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from dispatch_center.auth import token_cache_clear
+from notifications.services import template_cache_clear
 from org.models import District, StaffProfile, Technician
 from org.services import org_import
 from workorders.rules import LOCAL_TZ
@@ -156,9 +157,11 @@ def _fresh_policy_cache(settings):
     settings.AUTH_TOKEN_CACHE_SECONDS = 0
     policy_cache_clear()
     token_cache_clear()
+    template_cache_clear()
     yield
     policy_cache_clear()
     token_cache_clear()
+    template_cache_clear()
 
 
 @pytest.fixture

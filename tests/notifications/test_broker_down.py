@@ -105,6 +105,9 @@ def broker(tmp_path, settings, monkeypatch):
     # Celery reads this variable before its own configuration
     monkeypatch.setenv("CELERY_BROKER_URL", server.url)
     settings.NOTIFICATION_KICK = True
+    settings.NOTIFICATION_KICK_SECONDS = (
+        0  # every commit nudges: that is what is watched
+    )
     _use_broker(server.url, settings.REDIS_TRANSPORT_OPTIONS)
     yield server
     _use_broker(*previous)
