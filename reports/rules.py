@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -261,19 +262,23 @@ def add_counters(total: dict, more: Mapping) -> dict:
     return total
 
 
-def counters_from_row(row: Mapping) -> dict:
-    """Counters from a row of sums (None, e.g. SUM of nothing, counts 0)."""
-    counters = {name: int(row.get(name) or 0) for name in INT_COUNTERS}
+def counters_from_row(row: dict) -> dict:
+    """Counters from a row of ``SUM(...) GROUP BY`` over the rollup table, in
+    place. The columns are NOT NULL, so no sum of a group is NULL; the decimal
+    ones become ``Decimal`` (SQLite gives numbers)."""
     for name in DECIMAL_COUNTERS:
-        counters[name] = _decimal(row.get(name))
-    return counters
+        value = row[name]
+        if not isinstance(value, Decimal):
+            row[name] = _decimal(value)
+    return row
 
 
 def sum_counters(rows: Iterable[Mapping]) -> dict:
+    """The sum of complete counter dicts (``empty_counters`` and the like)."""
     rows = list(rows)
-    total = {name: sum(row.get(name) or 0 for row in rows) for name in INT_COUNTERS}
+    total = {name: sum(map(itemgetter(name), rows)) for name in INT_COUNTERS}
     for name in DECIMAL_COUNTERS:
-        total[name] = sum((_decimal(row.get(name)) for row in rows), ZERO)
+        total[name] = sum(map(itemgetter(name), rows), ZERO)
     return total
 
 
@@ -692,15 +697,15 @@ def metrics_of(counters: Mapping, *, period_kind: str) -> dict:
     """
     out = {}
     for key, kind, num, den in _PLAN:
-        if kind == RATE:
+        if kind is RATE:
             d = counters[den]
             out[key] = round(counters[num] / d, 4) if d else None
-        elif kind == COUNT:
-            out[key] = int(counters[num])
-        elif kind == MONEY:
-            out[key] = money(counters[num])
+        elif kind is COUNT:
+            out[key] = counters[num]
+        elif kind is MONEY:
+            out[key] = str(counters[num].quantize(CENT, rounding=ROUND_HALF_UP))
         else:
-            out[key] = hours(counters[num])
+            out[key] = float(counters[num].quantize(CENT, rounding=ROUND_HALF_UP))
     if period_kind == DAY:
         out["rest_compliance_rate"] = None
     return out

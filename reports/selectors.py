@@ -227,12 +227,13 @@ def key_names(by: str, idents) -> dict[int, KeyName]:
         rules.TECHNICIAN: Technician,
         rules.VENDOR: Vendor,
     }[by]
-    found = {
-        pk: (code, name)
-        for pk, code, name in model.objects.filter(
-            pk__in=[i for i in idents if i > 0]
-        ).values_list("pk", "code", "name")
-    }
+    wanted = [i for i in idents if i > 0]
+    rows = model.objects.values_list("pk", "code", "name")
+    if len(wanted) < 200:
+        rows = rows.filter(pk__in=wanted)
+    # else: the whole table (at most a few thousand technicians) costs less
+    # than an IN list of thousands of ids
+    found = {pk: (code, name) for pk, code, name in rows if pk in idents}
     names = {}
     for ident in idents:
         if ident in found:

@@ -56,8 +56,10 @@ class Command(BaseCommand):
             result = services.rollup_day(day, now=now)
             rows += result.rows
             self.stdout.write(f"{day}: {result.rows} rows in {result.seconds:.2f} s")
+        months = services.rollup_months(first_day, last_day, now=now) if days else 0
         self.stdout.write(
             self.style.SUCCESS(
-                f"{len(days)} days, {rows} rows in {time.perf_counter() - started:.1f} s"
+                f"{len(days)} days, {rows} rows, {months} complete months "
+                f"in {time.perf_counter() - started:.1f} s"
             )
         )
