@@ -3,6 +3,7 @@
     .venv/bin/python bench/dispatch.py            # 2k, 5k, 10k, 20k + quality variants
     .venv/bin/python bench/dispatch.py --quick    # 2k and 5k only
     .venv/bin/python bench/dispatch.py --profile  # also cProfile a pass at the largest size
+    .venv/bin/python bench/dispatch.py --repeat 3 # fastest of 3 passes per size (busy machine)
 
 Everything runs in this process against a throwaway PostgreSQL 15 (a
 temporary directory, a free loopback port, ``fsync=off`` as in
