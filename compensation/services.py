@@ -17,6 +17,7 @@ from dispatch_center.errors import (
     InvalidInput,
     InvalidTransition,
 )
+from dispatch_center.history import history_record
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
 from sla.models import Approval, ApprovalKind, ApprovalStatus
@@ -191,17 +192,7 @@ def _move(
         raise InvalidTransition(f"claim {claim.pk} is {current}: cannot {reason}")
     for attr, value in fields.items():
         setattr(claim, attr, value)
-    claim._history_user = by
-    Claim.history.model.objects.create(
-        history_date=now,
-        history_type="~",
-        history_user=by,
-        history_change_reason=reason,
-        **{
-            f.attname: getattr(claim, f.attname)
-            for f in Claim.history.model.tracked_fields
-        },
-    )
+    history_record(claim, by=by, at=now, reason=reason)
     event_record(
         claim.work_order,
         kind=EventKind.COMPENSATION,

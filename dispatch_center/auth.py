@@ -1,21 +1,16 @@
-import threading
-import time
-
-from django.conf import settings
 from django.db.models import Exists, OuterRef
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from .caching import ProcessCache
 from .roles import ALL_ROLES
 
-_cache_lock = threading.Lock()
-_cache: dict[str, tuple[float, object, object]] = {}
+_tokens = ProcessCache("AUTH_TOKEN_CACHE_SECONDS")
 
 
 def token_cache_clear() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _tokens.clear()
 
 
 class RoleTokenAuthentication(TokenAuthentication):
@@ -29,19 +24,7 @@ class RoleTokenAuthentication(TokenAuthentication):
     """
 
     def authenticate_credentials(self, key):
-        ttl = settings.AUTH_TOKEN_CACHE_SECONDS
-        now = time.monotonic()
-        if ttl > 0:
-            hit = _cache.get(key)
-            if hit is not None and hit[0] > now:
-                return hit[1], hit[2]
-        user, token = self._load(key)
-        if ttl > 0:
-            with _cache_lock:
-                if len(_cache) > 10_000:  # a flood of distinct keys: start over
-                    _cache.clear()
-                _cache[key] = (now + ttl, user, token)
-        return user, token
+        return _tokens.get(key, lambda: self._load(key))
 
     @staticmethod
     def _load(key):

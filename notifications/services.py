@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,6 +10,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+
+from dispatch_center.caching import ProcessCache
 
 from .gateways import get_gateway
 from .models import MessageTemplate, Notification, OutboxStatus
@@ -39,8 +40,7 @@ class _SafeDict(dict):
         return "{" + key + "}"
 
 
-_templates_lock = threading.Lock()
-_templates: tuple[float, dict[str, str]] | None = None
+_templates = ProcessCache("POLICY_CACHE_SECONDS")
 
 
 def _template_texts() -> dict[str, str]:
@@ -49,22 +49,13 @@ def _template_texts() -> dict[str, str]:
     The engine renders one SMS per assignment: one query per message would be
     thousands per pass.
     """
-    global _templates
-    ttl = settings.POLICY_CACHE_SECONDS
-    now = time.monotonic()
-    cached = _templates
-    if cached is not None and ttl > 0 and now - cached[0] < ttl:
-        return cached[1]
-    texts = dict(MessageTemplate.objects.values_list("topic", "text"))
-    with _templates_lock:
-        _templates = (now, texts)
-    return texts
+    return _templates.get(
+        None, lambda: dict(MessageTemplate.objects.values_list("topic", "text"))
+    )
 
 
 def template_cache_clear() -> None:
-    global _templates
-    with _templates_lock:
-        _templates = None
+    _templates.clear()
 
 
 def render(topic: str, default: str, **values) -> str:

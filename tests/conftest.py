@@ -10,12 +10,10 @@ from django.db import connection
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from dispatch_center.auth import token_cache_clear
-from notifications.services import template_cache_clear
+from dispatch_center.caching import process_caches_clear
 from org.models import District, StaffProfile, Technician
 from org.services import org_import
 from workorders.rules import LOCAL_TZ
-from workorders.selectors import policy_cache_clear
 
 ORG = {
     "districts": [
@@ -155,13 +153,9 @@ def _defaults_after_flush(request):
 def _fresh_policy_cache(settings):
     # Tests change roles, tokens and policies and expect them at once.
     settings.AUTH_TOKEN_CACHE_SECONDS = 0
-    policy_cache_clear()
-    token_cache_clear()
-    template_cache_clear()
+    process_caches_clear()
     yield
-    policy_cache_clear()
-    token_cache_clear()
-    template_cache_clear()
+    process_caches_clear()
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-import time as _time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from django.conf import settings
 from django.db.models import QuerySet
 
+from dispatch_center.caching import ProcessCache
 from dispatch_center.roles import Role, roles_of
 
 from . import rules
@@ -35,8 +33,7 @@ class PolicySnapshot:
     hold_non_urgent_notices: bool = True
 
 
-_policy_lock = threading.Lock()
-_policy_cache: tuple[float, PolicySnapshot] | None = None
+_policies = ProcessCache("POLICY_CACHE_SECONDS")
 
 
 def service_policy() -> PolicySnapshot:
@@ -45,16 +42,14 @@ def service_policy() -> PolicySnapshot:
     Intake is the hot path; the policy changes a few times a year. An edit in
     the admin is in force everywhere within the cache period.
     """
-    global _policy_cache
-    ttl = settings.POLICY_CACHE_SECONDS
-    now = _time.monotonic()
-    cached = _policy_cache
-    if cached is not None and ttl > 0 and now - cached[0] < ttl:
-        return cached[1]
+    return _policies.get(None, _policy_load)
+
+
+def _policy_load() -> PolicySnapshot:
     row = ServicePolicy.objects.order_by("pk").first() or ServicePolicy()
     limits = tuple(r.as_rule() for r in StandardLimitRow.objects.all())
     calendar = working_calendar(row)
-    snapshot = PolicySnapshot(
+    return PolicySnapshot(
         deadline=rules.DeadlinePolicy(
             cutoff=row.same_day_cutoff,
             same_day_products=frozenset(row.same_day_products),
@@ -78,9 +73,6 @@ def service_policy() -> PolicySnapshot:
         urges_to_escalate=row.urges_to_escalate,
         hold_non_urgent_notices=row.hold_non_urgent_notices,
     )
-    with _policy_lock:
-        _policy_cache = (now, snapshot)
-    return snapshot
 
 
 def working_calendar(row: ServicePolicy) -> WorkingCalendar:
@@ -106,9 +98,7 @@ def calendar_gaps(today: date) -> list[tuple[int, int]]:
 
 
 def policy_cache_clear() -> None:
-    global _policy_cache
-    with _policy_lock:
-        _policy_cache = None
+    _policies.clear()
 
 
 def orders_visible_to(user) -> QuerySet[WorkOrder]:

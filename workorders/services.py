@@ -26,10 +26,12 @@ from dispatch_center.errors import (
     InvalidTransition,
     NotDispatchable,
 )
+from dispatch_center.history import CREATED, history_record, history_row, history_save
 from dispatch_center.roles import Role, roles_of
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
 from org.models import PackageArea, Technician, TechnicianStatus
+from org.selectors import package_area_for_intake
 
 from . import rules
 from .models import (
@@ -235,11 +237,7 @@ def _find_replayed(crm_order_id: str, idempotency_key: str) -> WorkOrder | None:
 def _insert_order(
     data, by, idempotency_key, fingerprint, accepted_at, now
 ) -> WorkOrder:
-    package_area = (
-        PackageArea.objects.select_related("group__area__district")
-        .filter(code=data.package_area)
-        .first()
-    )
+    package_area = package_area_for_intake(data.package_area)
     if package_area is None:
         raise InvalidInput(
             "package_area", f"未知的小包区 unknown package area {data.package_area!r}"
@@ -296,8 +294,10 @@ def _insert_order(
         created_by=by,
     )
     order.sla_next_check_at = rules.sla_next_check(order.sla_state(), policy.sla)
-    order._history_user = by
+    order.skip_history_when_saving = True  # written below, without the signal
     order.save(force_insert=True)
+    del order.skip_history_when_saving
+    history_record(order, by=by, at=now, reason=intake.basis, kind=CREATED)
     event_record(
         order,
         kind=EventKind.CREATED,
@@ -408,21 +408,9 @@ def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[
                 for change, src in won
             ]
         )
-        history = WorkOrder.history.model
-        history.objects.bulk_create(
-            [
-                history(
-                    history_date=now,
-                    history_type="~",
-                    history_user=by,
-                    history_change_reason=(change.reason or change.to)[:100],
-                    **{
-                        f.attname: getattr(change.order, f.attname)
-                        for f in history.tracked_fields
-                    },
-                )
-                for change, _src in won
-            ]
+        history_save(
+            history_row(change.order, by=by, at=now, reason=change.reason or change.to)
+            for change, _src in won
         )
         _crm_callbacks(
             [

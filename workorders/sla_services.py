@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 
 from dispatch_center.errors import InvalidTransition
+from dispatch_center.history import history_record, history_row, history_save
 
 from . import rules
 from .models import EventKind, Status, WorkOrder, WorkOrderEvent
@@ -52,18 +53,6 @@ def work_order_lock(order_id: int) -> WorkOrder:
     )
 
 
-def _record_history(order: WorkOrder, *, by, now: datetime, reason: str) -> None:
-    """The django-simple-history row of a change made by a queryset UPDATE."""
-    model = WorkOrder.history.model
-    model.objects.create(
-        history_date=now,
-        history_type="~",
-        history_user=by,
-        history_change_reason=reason[:100] or None,
-        **{f.attname: getattr(order, f.attname) for f in model.tracked_fields},
-    )
-
-
 def _update(order: WorkOrder, fields: dict, *, now: datetime, **where) -> bool:
     """Set ``fields`` (plus the SLA bookkeeping) if the row still matches ``where``."""
     values = {**fields, **work_order_sla_fields(order, order.status, fields)}
@@ -93,7 +82,7 @@ def work_order_urge(order: WorkOrder, *, by, now: datetime, note: str) -> int:
             reason=note or f"第{number}次催单",
             data={"urge": number, "note": note},
         )
-        _record_history(locked, by=by, now=now, reason=f"催单{number}")
+        history_record(locked, by=by, at=now, reason=f"催单{number}")
     order.urge_count = number
     order.sla_next_check_at = locked.sla_next_check_at
     return number
@@ -131,7 +120,7 @@ def work_order_escalate(
             reason=reason,
             data={"level": level, "previous_level": previous, **(data or {})},
         )
-        _record_history(order, by=by, now=now, reason=f"升级{level}级")
+        history_record(order, by=by, at=now, reason=f"升级{level}级")
     return True
 
 
@@ -243,7 +232,7 @@ def work_order_reschedule(
                 **(data or {}),
             },
         )
-        _record_history(order, by=by, now=now, reason="改约")
+        history_record(order, by=by, at=now, reason="改约")
     return order
 
 
@@ -281,7 +270,6 @@ def work_orders_sla_progress(progress: list[SlaProgress], *, now: datetime) -> i
         return 0
     _write_progress(progress, now)
     events: list[WorkOrderEvent] = []
-    history = WorkOrder.history.model
     histories = []
     for p in progress:
         order = p.order
@@ -305,20 +293,9 @@ def work_orders_sla_progress(progress: list[SlaProgress], *, now: datetime) -> i
                 )
             )
         if moved:
-            histories.append(
-                history(
-                    history_date=now,
-                    history_type="~",
-                    history_user=None,
-                    history_change_reason="过程管控",
-                    **{
-                        f.attname: getattr(order, f.attname)
-                        for f in history.tracked_fields
-                    },
-                )
-            )
+            histories.append(history_row(order, by=None, at=now, reason="过程管控"))
     WorkOrderEvent.objects.bulk_create(events, batch_size=1000)
-    history.objects.bulk_create(histories, batch_size=1000)
+    history_save(histories)
     return len(events)
 
 

@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from dispatch_center.serializers import ModelSerializer
 from workorders.api.serializers import BlankAsNullChoiceField
 
 from ..models import Claim, ClaimKind, ClaimStatus, Exemption, LiableParty
 
 
-class ClaimSerializer(serializers.ModelSerializer):
+class ClaimSerializer(ModelSerializer):
     work_order = serializers.PrimaryKeyRelatedField(read_only=True)
     work_order_number = serializers.CharField(
         source="work_order.number", read_only=True

@@ -3,6 +3,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from dispatch_center.fields import BusinessDateTimeField
+from dispatch_center.serializers import ModelSerializer
 from workorders.api.serializers import BlankAsNullChoiceField, phone_validator
 from workorders.models import Kind
 
@@ -177,7 +178,7 @@ class CallbackInSerializer(serializers.Serializer):
 # --- output -------------------------------------------------------------------------
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(ModelSerializer):
     step = serializers.ChoiceField(Step.choices, read_only=True)
     step_display = serializers.CharField(source="get_step_display", read_only=True)
     owner = serializers.SlugRelatedField(
@@ -208,7 +209,7 @@ class StepSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PenaltySerializer(serializers.ModelSerializer):
+class PenaltySerializer(ModelSerializer):
     complaint_number = serializers.CharField(source="complaint.number", read_only=True)
     technician = serializers.SlugRelatedField(
         slug_field="code", read_only=True, allow_null=True
@@ -239,7 +240,7 @@ class PenaltySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ComplaintSerializer(ModelSerializer):
     channel = serializers.ChoiceField(Channel.choices, read_only=True)
     category = serializers.ChoiceField(ComplaintCategory.choices, read_only=True)
     sub_category = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -321,7 +322,7 @@ class ComplaintEventSerializer(serializers.Serializer):
     data = serializers.JSONField()
 
 
-class SubCategorySerializer(serializers.ModelSerializer):
+class SubCategorySerializer(ModelSerializer):
     class Meta:
         model = ComplaintSubCategory
         fields = ["code", "name"]
@@ -364,7 +365,7 @@ class AnalysisSerializer(WeekStatsSerializer):
     previous = WeekStatsSerializer(help_text="the week before, for comparison")
 
 
-class CallbackSerializer(serializers.ModelSerializer):
+class CallbackSerializer(ModelSerializer):
     work_order_number = serializers.CharField(
         source="work_order.number", read_only=True
     )

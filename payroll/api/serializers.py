@@ -3,6 +3,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from dispatch_center.serializers import ModelSerializer
 from org.models import Product, Technician
 from workorders.models import Kind
 
@@ -44,7 +45,7 @@ class UserField(serializers.SlugRelatedField):
         super().__init__(slug_field="username", read_only=True, **kwargs)
 
 
-class RunSerializer(serializers.ModelSerializer):
+class RunSerializer(ModelSerializer):
     status = RunStatusField()
     created_by = UserField(allow_null=True)
     reviewed_by = UserField(allow_null=True)
@@ -85,7 +86,7 @@ class RunDetailSerializer(RunSerializer):
         read_only_fields = fields
 
 
-class LineSerializer(serializers.ModelSerializer):
+class LineSerializer(ModelSerializer):
     """API.md's line (technician … total) and what made it."""
 
     technician = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -154,7 +155,7 @@ class MyLineSerializer(LineSerializer):
         read_only_fields = fields
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(ModelSerializer):
     """One counted order of a line, with its coefficients."""
 
     work_order = serializers.IntegerField(source="work_order_id", read_only=True)
@@ -236,7 +237,7 @@ class DiffSerializer(serializers.Serializer):
     lines = DiffLineSerializer(many=True)
 
 
-class AdjustmentSerializer(serializers.ModelSerializer):
+class AdjustmentSerializer(ModelSerializer):
     technician = serializers.SlugRelatedField(
         slug_field="code", queryset=Technician.objects.all()
     )

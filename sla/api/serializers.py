@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from dispatch_center.fields import BusinessDateTimeField
+from dispatch_center.serializers import ModelSerializer
 from workorders.models import DelayCause
 
 from ..models import Approval
@@ -47,7 +48,7 @@ class DecisionInSerializer(serializers.Serializer):
     )
 
 
-class ApprovalSerializer(serializers.ModelSerializer):
+class ApprovalSerializer(ModelSerializer):
     order_number = serializers.CharField(source="order.number", read_only=True)
     order_status = serializers.CharField(source="order.status", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)

@@ -250,8 +250,20 @@ def test_full_lifecycle_is_recorded(clock, dispatcher, tech1, order_id):
     assert events[1]["actor"] == "dispatcher1"
     assert events[1]["data"]["technician"] == "T1"
     assert events[2]["actor"] == "张工"
-    # django-simple-history keeps a row per change too
-    assert WorkOrder.history.filter(id=order_id).count() == 6
+    # django-simple-history keeps a row per change too, with who and why
+    history = list(WorkOrder.history.filter(id=order_id).order_by("history_id"))
+    assert [h.history_type for h in history] == ["+", "~", "~", "~", "~", "~"]
+    assert [h.status for h in history] == [
+        "pending",
+        "dispatched",
+        "accepted",
+        "appointed",
+        "on_site",
+        "completed",
+    ]
+    assert history[0].history_user.username == "crm"
+    assert history[0].history_change_reason  # the deadline basis
+    assert history[1].history_user.username == "dispatcher1"
 
 
 def test_technician_cannot_move_an_unassigned_order(tech1, order_id):

@@ -2,6 +2,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from dispatch_center.fields import BusinessDateTimeField
+from dispatch_center.serializers import ModelSerializer, Serializer
 from org.models import Product
 
 from ..models import (
@@ -23,7 +24,7 @@ phone_validator = RegexValidator(
 )
 
 
-class CustomerInSerializer(serializers.Serializer):
+class CustomerInSerializer(Serializer):
     name = serializers.CharField(max_length=100)
     phone = serializers.CharField(max_length=20, validators=[phone_validator])
     account = serializers.CharField(
@@ -35,7 +36,7 @@ class CustomerInSerializer(serializers.Serializer):
     segment = serializers.ChoiceField(Segment.choices, default=Segment.PUBLIC)
 
 
-class WorkOrderCreateSerializer(serializers.Serializer):
+class WorkOrderCreateSerializer(Serializer):
     crm_order_id = serializers.CharField(
         max_length=64, required=False, default="", allow_blank=True
     )
@@ -69,7 +70,7 @@ class WorkOrderCreateSerializer(serializers.Serializer):
         return OrderIn(**data)
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(ModelSerializer):
     class Meta:
         model = Customer
         fields = ["id", "name", "phone", "account", "level", "segment"]
@@ -85,7 +86,7 @@ class BlankAsNullChoiceField(serializers.ChoiceField):
         return value or None
 
 
-class WorkOrderSerializer(serializers.ModelSerializer):
+class WorkOrderSerializer(ModelSerializer):
     resolution = BlankAsNullChoiceField(Resolution.choices)
     delay_cause = BlankAsNullChoiceField(DelayCause.choices)
     dispatch_flag = BlankAsNullChoiceField(
@@ -152,7 +153,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelSerializer):
     actor = serializers.CharField(source="actor_name", read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
