@@ -29,4 +29,5 @@ RUN pip install --no-deps -e . \
 
 USER dispatch
 EXPOSE 8000
-CMD ["gunicorn", "dispatch_center.wsgi:application", "-b", "0.0.0.0:8000", "--workers", "3", "--no-control-socket", "--access-logfile", "-"]
+# Workers and worker class: gunicorn.conf.py (WEB_CONCURRENCY overrides).
+CMD ["gunicorn", "dispatch_center.wsgi:application", "-b", "0.0.0.0:8000", "--access-logfile", "-"]

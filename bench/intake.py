@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/intake.py                 # 1, 4 and 16 clients
     .venv/bin/python bench/intake.py --seconds 5 --clients 1 16 --workers 2
+    .venv/bin/python bench/intake.py --fsync         # PostgreSQL with fsync=on
+    .venv/bin/python bench/intake.py --gunicorn-args '-k gthread --threads 4'
 
 Everything runs on this machine over loopback and is torn down at the end
 (also on Ctrl-C or SIGTERM):
@@ -11,29 +13,34 @@ Everything runs on this machine over loopback and is torn down at the end
    via ``runuser`` when we are root);
 2. ``manage.py migrate``, ``import_org`` of a small organisation and a CRM
    user with a token;
-3. gunicorn with the production settings shape (``DATABASE_URL``,
+3. gunicorn as in production: ``gunicorn.conf.py`` (sync workers, CPUs + 1)
+   and the production settings shape (``DATABASE_URL``,
    ``POLICY_CACHE_SECONDS=30``, its own ``DISPATCH_VAR_DIR``);
-4. for each client count: that many threads, each with its own keep-alive
-   ``requests.Session``, POST the API.md example order with a unique
-   ``crm_order_id`` until the time or request budget is used up; 90 % of the
-   orders are for known customers (a pool of phones created during warm-up);
+4. for each client count: that many threads, each with its own HTTP/1.1
+   connection (``http.client``: the load generator shares the CPUs, so it is
+   kept light), POST the API.md example order with a unique ``crm_order_id``
+   until the time or request budget is used up; 90 % of the orders are for
+   known customers (a pool of phones created during warm-up);
 5. for each client count: ``pgbench`` with a one-row INSERT script into a
    scratch table, the baseline the intake rate is compared with.
 
 Prints a table (clients, orders/s, p50 ms, p99 ms, raw INSERT/s, ratio %),
 markdown rows for bench/RESULTS.md, and writes bench/out/intake-<date>.json.
-Target (issue 2): at 16 clients >= 3 % of the raw INSERT rate and p99 < 100 ms.
+Target (issue 2): at 16 clients >= 3 % of the raw INSERT rate ("about 270
+orders/s here", from the issue's 9,000/s baseline) and p99 < 100 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client as http_client
 import json
 import os
 import platform
 import random
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -55,6 +62,11 @@ IS_ROOT = os.geteuid() == 0
 
 TARGET_RATIO = 0.03
 TARGET_P99_MS = 100.0
+# The issue's own reading of that ratio on these 2 CPUs: "raw INSERT runs near
+# 9,000/s at 16 clients ... (about 270 orders/s here)". pgbench measures 5-6x
+# that baseline on this machine, so the rate is judged against both.
+ISSUE_BASELINE_PER_S = 9000.0
+TARGET_ORDERS_PER_S = TARGET_RATIO * ISSUE_BASELINE_PER_S
 
 ORG = {
     "districts": [
@@ -144,6 +156,13 @@ def pg_bin_dir() -> Path:
     sys.exit("PostgreSQL 15 not found: apt-get install postgresql-15")
 
 
+def gunicorn_conf_workers() -> int:
+    """The worker count gunicorn.conf.py gives this machine."""
+    values: dict = {}
+    exec((ROOT / "gunicorn.conf.py").read_text(), values)
+    return int(values["workers"])
+
+
 def as_pg(cmd: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root: use the postgres user then."""
     return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
@@ -153,8 +172,11 @@ def as_pg(cmd: list[str]) -> list[str]:
 
 
 class Environment:
-    def __init__(self, workers: int, fsync: bool):
-        self.workers = workers
+    def __init__(
+        self, workers: int | None, fsync: bool, gunicorn_args: tuple[str, ...] = ()
+    ):
+        self.workers = workers  # None: gunicorn.conf.py's (CPUs + 1)
+        self.gunicorn_args = gunicorn_args
         self.fsync = fsync
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
         self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
@@ -294,6 +316,7 @@ class Environment:
     def start_web(self) -> None:
         self.web_port = free_port()
         self.web_log = open(self.tmp / "web.log", "wb")  # Django's own log lines
+        self.workers = self.workers or gunicorn_conf_workers()
         log(f"gunicorn: {self.workers} workers on 127.0.0.1:{self.web_port}")
         self.web = subprocess.Popen(
             [
@@ -305,7 +328,7 @@ class Environment:
                 f"127.0.0.1:{self.web_port}",
                 "--error-logfile",
                 str(self.tmp / "gunicorn.log"),
-                "--no-control-socket",  # else it creates ~/.gunicorn/gunicorn.ctl
+                *self.gunicorn_args,
             ],
             cwd=ROOT,
             env=self.django_env(),
@@ -473,6 +496,32 @@ def order(crm_order_id: str, phone: str, rng: random.Random) -> dict:
     }
 
 
+class HttpClient:
+    """One keep-alive HTTP/1.1 connection, reopened when the server closes it.
+
+    ``http.client`` rather than ``requests``: the load generator shares the
+    two CPUs with the server, and ``requests`` costs ~1 ms of CPU a call (and
+    holds the GIL the other client threads wait for) where this costs ~0.3 ms.
+    """
+
+    def __init__(self, base_url: str, headers: dict[str, str]):
+        host, port = base_url.removeprefix("http://").split(":")
+        self.conn = http_client.HTTPConnection(host, int(port), timeout=30)
+        self.headers = {**headers, "Content-Type": "application/json"}
+
+    def post_json(self, path: str, body: dict) -> tuple[int, str]:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        self.conn.request("POST", path, body=data, headers=self.headers)
+        response = self.conn.getresponse()
+        text = response.read().decode(errors="replace")
+        if response.will_close:  # gunicorn's sync workers close after each answer
+            self.conn.close()  # the next request connects again
+        return response.status, text
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 @dataclass
 class LevelResult:
     clients: int
@@ -510,7 +559,7 @@ def run_level(
     phones: list[str],
     run_id: str,
 ) -> LevelResult:
-    url = f"{env.base_url}/api/v1/work-orders/"
+    path = "/api/v1/work-orders/"
     headers = {"Authorization": f"Token {env.token}"}
     lock = threading.Lock()
     issued = 0
@@ -524,8 +573,7 @@ def run_level(
     def client(n: int) -> None:
         nonlocal issued
         rng = random.Random(f"{run_id}-{clients}-{n}")
-        session = requests.Session()
-        session.headers.update(headers)
+        http = HttpClient(env.base_url, headers)
         mine = latencies[n]
         i = 0
         barrier.wait()
@@ -543,10 +591,10 @@ def run_level(
             body = order(f"B-{run_id}-{clients}-{n}-{i}", phone, rng)
             t0 = time.perf_counter()
             try:
-                response = session.post(url, json=body, timeout=30)
-                status, text = response.status_code, response.text
-            except requests.RequestException as exc:
+                status, text = http.post_json(path, body)
+            except (OSError, http_client.HTTPException) as exc:
                 status, text = type(exc).__name__, str(exc)
+                http.close()
             mine.append(time.perf_counter() - t0)
             if status == 201:
                 created[n] += 1
@@ -555,7 +603,7 @@ def run_level(
                     errors[str(status)] = errors.get(str(status), 0) + 1
                     if not first_error:
                         first_error.append(f"{status}: {text[:300]}")
-        session.close()
+        http.close()
 
     threads = [
         threading.Thread(target=client, args=(n,), daemon=True) for n in range(clients)
@@ -733,11 +781,15 @@ def print_report(results: list[LevelResult], meta: dict) -> None:
         )
     top = max(results, key=lambda r: r.clients)
     ratio_ok = top.ratio_pct >= TARGET_RATIO * 100
+    rate_ok = top.orders_per_s >= TARGET_ORDERS_PER_S
     p99_ok = top.p99_ms < TARGET_P99_MS
     print()
     print(
-        f"target at {top.clients} clients: ratio {top.ratio_pct:.2f} % "
-        f"(>= {TARGET_RATIO * 100:.0f} %: {'met' if ratio_ok else 'MISSED'}), "
+        f"target at {top.clients} clients: {top.orders_per_s:.0f} orders/s "
+        f"(>= {TARGET_ORDERS_PER_S:.0f}/s, 3 % of the issue's "
+        f"{ISSUE_BASELINE_PER_S:,.0f}/s: {'met' if rate_ok else 'MISSED'}); "
+        f"ratio to this run's pgbench {top.ratio_pct:.2f} % "
+        f"(>= {TARGET_RATIO * 100:.0f} %: {'met' if ratio_ok else 'MISSED'}); "
         f"p99 {top.p99_ms:.1f} ms (< {TARGET_P99_MS:.0f} ms: "
         f"{'met' if p99_ok else 'MISSED'})"
     )
@@ -769,12 +821,22 @@ def main() -> int:
     parser.add_argument(
         "--max-requests", type=int, default=3000, help="request budget per level"
     )
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="gunicorn workers (default: gunicorn.conf.py's, CPUs + 1)",
+    )
     parser.add_argument(
         "--pgbench-seconds", type=int, default=10, help="pgbench -T per level"
     )
     parser.add_argument(
         "--known-customers", type=int, default=200, help="phone pool size"
+    )
+    parser.add_argument(
+        "--gunicorn-args",
+        default="",
+        help="more gunicorn flags, e.g. '-k gthread --threads 4'",
     )
     parser.add_argument(
         "--fsync",
@@ -792,7 +854,11 @@ def main() -> int:
     started = dt.datetime.now().astimezone()
     load_before = os.getloadavg()
     run_id = started.strftime("%H%M%S") + f"{random.randrange(1000):03d}"
-    env = Environment(workers=args.workers, fsync=args.fsync)
+    env = Environment(
+        workers=args.workers,
+        fsync=args.fsync,
+        gunicorn_args=tuple(shlex.split(args.gunicorn_args)),
+    )
     try:
         env.start_postgres()
         env.prepare_database()
@@ -839,7 +905,7 @@ def main() -> int:
         "date": started.isoformat(timespec="seconds"),
         "command": " ".join([".venv/bin/python", "bench/intake.py", *sys.argv[1:]]),
         "machine": machine(),
-        "workers": args.workers,
+        "workers": env.workers,
         # Everything shares the machine: a busy box lowers the intake figures.
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
@@ -849,7 +915,11 @@ def main() -> int:
         "postgres_settings": f"fsync={'on' if args.fsync else 'off'}, max_connections=100",
         "known_customers": args.known_customers,
         "orders_in_db_at_end": orders_total,
-        "target": {"ratio_pct_min": TARGET_RATIO * 100, "p99_ms_max": TARGET_P99_MS},
+        "target": {
+            "ratio_pct_min": TARGET_RATIO * 100,
+            "orders_per_s_min": TARGET_ORDERS_PER_S,
+            "p99_ms_max": TARGET_P99_MS,
+        },
         "results": [asdict(r) for r in results],
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)

@@ -165,7 +165,7 @@ PY
 # --- web ---------------------------------------------------------------------
 log "starting web server (gunicorn) on $URL"
 spawn web - gunicorn dispatch_center.wsgi:application \
-    --bind "$HOST:$PORT" --workers 2 --no-control-socket \
+    --bind "$HOST:$PORT" --workers 2 \
     --access-logfile "$LOG_DIR/web-access.log" --error-logfile -
 if ! wait_for_web "${PIDS[0]}"; then
     log "gunicorn did not come up; falling back to 'manage.py runserver'"

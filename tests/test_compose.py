@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SETTINGS_FILE = ROOT / "dispatch_center" / "settings.py"
 DOCKERFILE = ROOT / "Dockerfile"
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 
 SERVICES = {"postgres", "redis", "web", "worker", "beat"}
 APP_SERVICES = ("web", "worker", "beat")
@@ -38,7 +39,10 @@ def compose() -> dict:
 
 @pytest.fixture(scope="module")
 def settings_env_names() -> set[str]:
-    source = SETTINGS_FILE.read_text(encoding="utf-8")
+    # gunicorn reads its own variables (WEB_CONCURRENCY) from gunicorn.conf.py.
+    source = SETTINGS_FILE.read_text(encoding="utf-8") + GUNICORN_CONF.read_text(
+        encoding="utf-8"
+    )
     names: set[str] = set()
     for pattern in _ENV_READS:
         names.update(pattern.findall(source))
@@ -88,6 +92,37 @@ def test_web_migrates_then_runs_gunicorn(compose):
     assert command.index("migrate") < command.index("gunicorn")
     # Only a successful migration may start the server.
     assert "&& exec gunicorn" in command
+
+
+def _gunicorn_conf(monkeypatch, **environ) -> dict:
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    values: dict = {}
+    exec(GUNICORN_CONF.read_text(encoding="utf-8"), values)
+    return values
+
+
+def test_gunicorn_runs_one_sync_worker_per_cpu_plus_one(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    conf = _gunicorn_conf(monkeypatch)
+    assert conf["workers"] == multiprocessing.cpu_count() + 1
+    assert conf["worker_class"] == "sync"
+    assert conf["control_socket_disable"] is True
+    assert _gunicorn_conf(monkeypatch, WEB_CONCURRENCY="5")["workers"] == 5
+
+
+def test_the_image_and_web_service_leave_workers_to_the_conf_file(compose):
+    # The Dockerfile copies the project to /app and starts there, where gunicorn
+    # finds gunicorn.conf.py; a --workers flag would override it.
+    command = _command(compose["services"]["web"])
+    assert "--workers" not in command and " -w " not in command
+    cmd_line = next(
+        line for line in DOCKERFILE.read_text().splitlines() if line.startswith("CMD")
+    )
+    assert "gunicorn" in cmd_line and "--workers" not in cmd_line
+    assert "WORKDIR /app" in DOCKERFILE.read_text()
 
 
 def test_worker_and_beat_run_celery(compose):
