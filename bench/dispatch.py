@@ -535,10 +535,20 @@ def set_gps(inst: Instance, share: float, seed: int) -> None:
 #: this process only (the app code is unchanged). Nested: render and outbox
 #: are inside messages. Names that disappear in a refactoring are skipped.
 PHASES = [
-    ("dispatch.services", "_pool", "pool: lock the group's technicians"),
+    (
+        "dispatch.services",
+        "_area_technicians_locked",
+        "lock the area's technicians",
+    ),
     ("dispatch.selectors", "technician_facts", "technician facts (rota, load)"),
     ("dispatch.selectors", "excluded_technicians", "excluded (redispatch requests)"),
-    ("dispatch.rules", "rank", "rank (pure rules)"),
+    (
+        "dispatch.services:_AreaPlan",
+        "assign_in_queue_order",
+        "assign in queue order (pure)",
+    ),
+    ("dispatch.rules", "rank", "  rank (pure rules)"),
+    ("dispatch.services:_AreaPlan", "make_room", "make room (pure)"),
     (
         "dispatch.services",
         "work_orders_transition",
@@ -550,7 +560,11 @@ PHASES = [
     ("notifications.services", "_kick_sender", "broker kick after commit"),
     ("dispatch.services", "_flag_no_candidate", "flag 无人可派"),
 ]
-NESTED = {"  render (template lookup per SMS)", "  outbox enqueue"}
+NESTED = {
+    "  rank (pure rules)",
+    "  render (template lookup per SMS)",
+    "  outbox enqueue",
+}
 
 
 class Phases:
@@ -568,8 +582,11 @@ class Phases:
     def install(self) -> None:
         import importlib
 
-        for module_name, attr, label in PHASES:
+        for target, attr, label in PHASES:
+            module_name, _, class_name = target.partition(":")
             module = importlib.import_module(module_name)
+            if class_name:  # a method: wrap it on its class
+                module = getattr(module, class_name, None)
             original = getattr(module, attr, None)
             if original is None:
                 continue

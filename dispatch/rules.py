@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -72,13 +73,15 @@ def in_working_hours(local_now: datetime, start: time, end: time) -> bool:
     return start <= local_now.time() < end
 
 
-def refusal(tech: Tech, order: OrderFacts, *, working_hours: bool) -> str | None:
+def refusal(
+    tech: Tech, order: OrderFacts, *, working_hours: bool, ignore_capacity=False
+) -> str | None:
     """Why ``tech`` cannot take ``order`` now (hard filters), or None."""
     if not tech.on_duty:
         return tech.unavailable_reason or "不在岗"
     if order.product not in tech.skills:
         return "无该产品技能"
-    if tech.open_orders >= tech.capacity:
+    if not ignore_capacity and tech.open_orders >= tech.capacity:
         return f"在途工单已满({tech.open_orders}/{tech.capacity})"
     if not working_hours and not tech.after_hours:
         return "非工作时间且未选择延时服务"
@@ -114,16 +117,24 @@ def score(tech: Tech, order: OrderFacts, weights: Weights) -> Ranked:
 
 
 def rank(
-    techs: list[Tech], order: OrderFacts, weights: Weights, *, working_hours: bool
+    techs: list[Tech],
+    order: OrderFacts,
+    weights: Weights,
+    *,
+    working_hours: bool,
+    ignore_capacity: bool = False,
 ) -> tuple[list[Ranked], dict[str, str]]:
     """Eligible technicians best first, and why each other one was left out.
 
     Ties break towards the group's own technicians before support/emergency
     staff, then by code, so the same inputs always give the same answer.
+    ``ignore_capacity`` ranks the full ones too (for ``make_room``).
     """
     ranked, refused = [], {}
     for tech in techs:
-        why = refusal(tech, order, working_hours=working_hours)
+        why = refusal(
+            tech, order, working_hours=working_hours, ignore_capacity=ignore_capacity
+        )
         if why:
             refused[tech.code] = why
         else:
@@ -132,6 +143,60 @@ def rank(
         key=lambda r: (-r.score, r.tech.group_id != order.group_id, r.tech.code)
     )
     return ranked, refused
+
+
+def make_room(
+    order_id: int,
+    choices: Callable[[int], list[Tech]],
+    placed: dict[int, Tech],
+    *,
+    dead: set[int],
+) -> list[tuple[int, Tech]] | None:
+    """Moves that let ``order_id`` in when everyone who could take it is full.
+
+    Greedy assignment in queue order can fill the only technicians able to
+    take a later order (a scarce skill, the area's shared support staff) with
+    earlier orders that had other options. This looks for an augmenting path
+    (Kuhn's algorithm over technician capacity): the order takes a full
+    technician T, one of T's orders *placed in this pass* moves to its next
+    choice, and so on until someone with room takes the last one. Earlier
+    orders stay assigned, each to someone able to take it; nothing placed
+    before this pass moves.
+
+    ``choices(order)``: the technicians able to take it ignoring capacity,
+    best first; ``placed``: order -> technician in this pass (updated by the
+    caller with the moves); ``dead``: technicians from whom no path leads to
+    free room, shared by the caller across calls while nothing moves (so a
+    backlog that truly exceeds capacity costs one sweep, not one per order).
+    Returns the moves ``[(order, technician), ...]`` (the asked order last),
+    or None.
+    """
+    held: dict[int, list[int]] = {}
+    for other, tech in placed.items():
+        held.setdefault(tech.id, []).append(other)
+    seen: set[int] = set()
+
+    def search(current: int, depth: int) -> list[tuple[int, Tech]] | None:
+        if depth > 50:  # far beyond any real chain; keeps recursion bounded
+            return None
+        for tech in choices(current):
+            if tech.id in seen or tech.id in dead:
+                continue
+            seen.add(tech.id)
+            if tech.open_orders < tech.capacity:
+                return [(current, tech)]
+            for other in held.get(tech.id, ()):
+                if other == current:
+                    continue
+                path = search(other, depth + 1)
+                if path is not None:
+                    return [*path, (current, tech)]
+        return None
+
+    moves = search(order_id, 0)
+    if moves is None:
+        dead |= seen
+    return moves
 
 
 def queue_key(

@@ -57,16 +57,12 @@ class Candidates:
     refused: dict[str, str]
 
 
-def _pool(group: RegionGroup, *, lock: bool = False) -> list[Technician]:
-    qs = Technician.objects.filter(
-        selectors.candidate_pool_filter([group.pk], [group.area_id])
-    ).select_related("home_package_area")
-    if lock:
-        # Lock in id order so concurrent dispatchers and engine runs queue up
-        # on the same rows in the same order (no deadlock), and capacity
-        # counts read after the lock cannot be overtaken.
-        qs = qs.select_for_update(of=("self",)).order_by("id")
-    return list(qs)
+def _pool(group: RegionGroup) -> list[Technician]:
+    return list(
+        Technician.objects.filter(
+            selectors.candidate_pool_filter([group.pk], [group.area_id])
+        ).select_related("home_package_area")
+    )
 
 
 def order_candidates(order: WorkOrder, *, now: datetime | None = None) -> Candidates:
@@ -312,13 +308,19 @@ def auto_dispatch_run(*, now: datetime | None = None, by=None) -> RunResult:
 
     1. Only one pass at a time (advisory lock); an overlapping pass returns
        at once with ``skipped``.
-    2. Groups are taken most urgent first; per group, in one transaction:
-       lock the candidate technicians (id order), claim the group's pending
-       orders with ``SKIP LOCKED`` (an order a dispatcher is assigning right
-       now is left to them), and assign in queue order — VIP and same-day
-       first, then deadline, then entry time — each to the best-ranked
-       eligible technician, updating capacity and workload as it goes.
-    3. Orders nobody can take are flagged 无人可派 with the reasons, once.
+    2. Areas are taken most urgent first. An order can only go to its own
+       group or its area's support and emergency staff, so areas are
+       independent. Per area, in one transaction: lock the area's
+       technicians (id order), claim its pending orders with ``SKIP LOCKED``
+       (an order a dispatcher is assigning right now is left to them), and
+       assign in queue order — VIP and same-day first, then deadline, then
+       entry time — each to the best-ranked eligible technician, updating
+       capacity and workload as it goes.
+    3. An order left only because everyone able to take it is full gets room
+       when orders placed earlier in the pass can move to their next choice
+       (``rules.make_room``), so the pass assigns every order that can be
+       assigned, not just those the queue order reaches first.
+    4. Orders nobody can take are flagged 无人可派 with the reasons, once.
     """
     now = now or timezone.now()
     result = RunResult()
@@ -327,33 +329,28 @@ def auto_dispatch_run(*, now: datetime | None = None, by=None) -> RunResult:
             result.skipped = True
             return result
         policy = selectors.dispatch_policy()
-        hours = selectors.work_hours_table()
-        weights = selectors.weights_of(policy)
-        working = rules.in_working_hours(
-            wo_rules.local(now), policy.workday_start, policy.workday_end
+        ctx = _Pass(
+            now=now,
+            by=by,
+            policy=policy,
+            hours=selectors.work_hours_table(),
+            weights=selectors.weights_of(policy),
+            working=rules.in_working_hours(
+                wo_rules.local(now), policy.workday_start, policy.workday_end
+            ),
+            first_response_minutes=service_policy().first_response_minutes,
+            result=result,
         )
-        minutes = service_policy().first_response_minutes
         urgent_first = (
             WorkOrder.objects.filter(
                 status=Status.PENDING, group__area__auto_dispatch_enabled=True
             )
-            .values("group_id")
+            .values("group__area_id")
             .annotate(rank=Min("queue_rank"), due=Min("deadline"))
-            .order_by("rank", "due", "group_id")
+            .order_by("rank", "due", "group__area_id")
         )
-        groups = RegionGroup.objects.in_bulk([row["group_id"] for row in urgent_first])
         for row in urgent_first:
-            _dispatch_group(
-                groups[row["group_id"]],
-                now=now,
-                by=by,
-                policy=policy,
-                hours=hours,
-                weights=weights,
-                working=working,
-                first_response_minutes=minutes,
-                result=result,
-            )
+            _dispatch_area(row["group__area_id"], ctx)
     log.info(
         "auto-dispatch: %s assigned, %s without candidate, %s lost races",
         len(result.assigned),
@@ -363,70 +360,208 @@ def auto_dispatch_run(*, now: datetime | None = None, by=None) -> RunResult:
     return result
 
 
-def _dispatch_group(
-    group, *, now, by, policy, hours, weights, working, first_response_minutes, result
-):
+@dataclass
+class _Pass:
+    """What every area of one pass shares."""
+
+    now: datetime
+    by: object
+    policy: object
+    hours: dict
+    weights: rules.Weights
+    working: bool
+    first_response_minutes: int
+    result: RunResult
+
+
+def _area_technicians_locked(area_id: int) -> dict[int, Technician]:
+    """The area's technicians, locked in id order until the transaction ends.
+
+    Concurrent dispatchers (who lock the one technician they assign to) and
+    engine runs queue up on the same rows in the same order, so nobody
+    deadlocks and no capacity count read after the lock can be overtaken.
+    """
+    return {
+        t.pk: t
+        for t in Technician.objects.filter(group__area_id=area_id)
+        .select_related("home_package_area")
+        .select_for_update(of=("self",))
+        .order_by("id")
+    }
+
+
+def _dispatch_area(area_id: int, ctx: _Pass) -> None:
     with transaction.atomic():
-        technicians = {t.pk: t for t in _pool(group, lock=True)}
-        facts = selectors.technician_facts(
-            list(technicians.values()), now=now, policy=policy, hours=hours
-        )
+        technicians = _area_technicians_locked(area_id)
         orders = list(
             WorkOrder.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(group_id=group.pk, status=Status.PENDING)
+            .filter(
+                group_id__in=RegionGroup.objects.filter(area_id=area_id).values("id"),
+                status=Status.PENDING,
+            )
             .select_related("package_area", "customer")
             .order_by("queue_rank", "deadline", "accepted_at", "id")
         )
         if not orders:
             return
-        excluded = selectors.excluded_technicians([o.pk for o in orders])
-        changes, stuck = [], []
-        for order in orders:
-            order_facts = selectors.order_facts(order, hours, policy)
-            pool = [t for t in facts.values() if t.id not in excluded[order.pk]]
-            ranked, refused = rules.rank(
-                pool, order_facts, weights, working_hours=working
-            )
-            if not ranked:
-                stuck.append((order, rules.no_candidate_reason(refused)))
-                continue
-            best = ranked[0]
-            best.tech.open_orders += 1
-            best.tech.workload_hours += order_facts.work_hours
-            technician = technicians[best.tech.id]
-            changes.append(
-                Change(
-                    order,
-                    Status.DISPATCHED,
-                    reason="自动派单",
-                    fields={
-                        "technician": technician,
-                        "dispatched_at": now,
-                        "first_response_due": now
-                        + timedelta(minutes=first_response_minutes),
-                        "first_contact_at": None,
-                        "dispatch_flag": "",
-                        "dispatch_flag_reason": "",
-                    },
-                    event_kind=EventKind.DISPATCH,
-                    data={
-                        "technician": technician.code,
-                        "technician_name": technician.name,
-                        "previous_technician": None,
-                        "reasons": _reasons(best, rank_position=1, by_engine=True),
-                        "runner_up": [
-                            {"technician": r.tech.code, "score": str(r.score)}
-                            for r in ranked[1:3]
-                        ],
-                    },
-                )
-            )
-        won = work_orders_transition(changes, by=by, now=now)
-        result.lost_races += len(changes) - len(won)
+        plan = _AreaPlan(
+            ctx,
+            selectors.technician_facts(
+                list(technicians.values()),
+                now=ctx.now,
+                policy=ctx.policy,
+                hours=ctx.hours,
+            ),
+            orders,
+            selectors.excluded_technicians([o.pk for o in orders]),
+        )
+        plan.assign_in_queue_order()
+        plan.make_room()
+        changes = [
+            _assignment(order, technicians[plan.placed[order.pk].id], plan, ctx)
+            for order in orders
+            if order.pk in plan.placed
+        ]
+        won = work_orders_transition(changes, by=ctx.by, now=ctx.now)
+        ctx.result.lost_races += len(changes) - len(won)
         if won:
-            _dispatch_messages([c.order for c in won], now=now, by=by)
-        result.assigned.extend((c.order.number, c.order.technician.code) for c in won)
-        _flag_no_candidate(stuck, now=now, by=by, result=result)
+            _dispatch_messages([c.order for c in won], now=ctx.now, by=ctx.by)
+        ctx.result.assigned.extend(
+            (c.order.number, c.order.technician.code) for c in won
+        )
+        _flag_no_candidate(
+            [
+                (order, rules.no_candidate_reason(plan.refused[order.pk]))
+                for order in orders
+                if order.pk not in plan.placed
+            ],
+            now=ctx.now,
+            by=ctx.by,
+            result=ctx.result,
+        )
+
+
+class _AreaPlan:
+    """One area's assignment, worked out in memory before anything is written."""
+
+    def __init__(self, ctx: _Pass, techs: dict[int, rules.Tech], orders, excluded):
+        self.ctx = ctx
+        own: dict[int, list[rules.Tech]] = defaultdict(list)
+        staff: list[rules.Tech] = []
+        for t in techs.values():
+            (staff if t.role in selectors.AREA_STAFF_ROLES else own[t.group_id]).append(
+                t
+            )
+        self.orders = orders
+        #: per order: its group's technicians and the area's staff, less those
+        #: who handed this order back (提前升级)
+        self.pool = {
+            o.pk: [t for t in (*own[o.group_id], *staff) if t.id not in excluded[o.pk]]
+            for o in orders
+        }
+        self.facts = {
+            o.pk: selectors.order_facts(o, ctx.hours, ctx.policy) for o in orders
+        }
+        self.placed: dict[int, rules.Tech] = {}
+        self.ranked: dict[int, list[rules.Ranked]] = {}  # at the greedy choice
+        self.refused: dict[int, dict[str, str]] = {}  # orders nobody took, why
+        self.moved: set[int] = set()  # placed or re-placed to make room
+        self._able: dict[int, list[rules.Ranked]] = {}
+        self._able_techs: dict[int, list[rules.Tech]] = {}
+
+    def _rank(self, order_id: int, *, ignore_capacity: bool = False):
+        return rules.rank(
+            self.pool[order_id],
+            self.facts[order_id],
+            self.ctx.weights,
+            working_hours=self.ctx.working,
+            ignore_capacity=ignore_capacity,
+        )
+
+    def _take(self, order_id: int, tech: rules.Tech) -> None:
+        self.placed[order_id] = tech
+        tech.open_orders += 1
+        tech.workload_hours += self.facts[order_id].work_hours
+
+    def _release(self, order_id: int) -> None:
+        tech = self.placed.pop(order_id)
+        tech.open_orders -= 1
+        tech.workload_hours -= self.facts[order_id].work_hours
+
+    def assign_in_queue_order(self) -> None:
+        for order in self.orders:
+            ranked, refused = self._rank(order.pk)
+            if ranked:
+                self.ranked[order.pk] = ranked
+                self._take(order.pk, ranked[0].tech)
+            else:
+                self.refused[order.pk] = refused
+
+    def able(self, order_id: int) -> list[rules.Tech]:
+        """Who could take the order if they had room, best first."""
+        techs = self._able_techs.get(order_id)
+        if techs is None:
+            ranked, _ = self._rank(order_id, ignore_capacity=True)
+            self._able[order_id] = ranked
+            techs = self._able_techs[order_id] = [r.tech for r in ranked]
+        return techs
+
+    def make_room(self) -> None:
+        dead: set[int] = set()
+        for order_id in list(self.refused):  # queue order
+            if not self.able(order_id):
+                continue  # nobody skilled and on duty: no room to make
+            moves = rules.make_room(order_id, self.able, self.placed, dead=dead)
+            if moves is None:
+                continue
+            for moved_id, tech in moves:
+                if moved_id in self.placed:
+                    self._release(moved_id)
+                self._take(moved_id, tech)
+                self.moved.add(moved_id)
+            del self.refused[order_id]
+            dead.clear()  # paths changed: what was hopeless may not be now
+
+    def decision(self, order_id: int) -> tuple[dict, list[rules.Ranked]]:
+        """The reasons (派单理由) of an order's technician, and the next two."""
+        tech = self.placed[order_id]
+        if order_id not in self.moved:
+            ranked = self.ranked[order_id]
+            return _reasons(ranked[0], rank_position=1, by_engine=True), ranked[1:3]
+        self.able(order_id)
+        ranked = self._able[order_id]
+        position = next(i for i, r in enumerate(ranked, 1) if r.tech is tech)
+        reasons = _reasons(ranked[position - 1], rank_position=position, by_engine=True)
+        reasons["made_room"] = True  # the better-placed were full: 调剂
+        return reasons, [r for r in ranked if r.tech is not tech][:2]
+
+
+def _assignment(order: WorkOrder, technician: Technician, plan: _AreaPlan, ctx: _Pass):
+    reasons, runner_up = plan.decision(order.pk)
+    return Change(
+        order,
+        Status.DISPATCHED,
+        reason="自动派单",
+        fields={
+            "technician": technician,
+            "dispatched_at": ctx.now,
+            "first_response_due": ctx.now
+            + timedelta(minutes=ctx.first_response_minutes),
+            "first_contact_at": None,
+            "dispatch_flag": "",
+            "dispatch_flag_reason": "",
+        },
+        event_kind=EventKind.DISPATCH,
+        data={
+            "technician": technician.code,
+            "technician_name": technician.name,
+            "previous_technician": None,
+            "reasons": reasons,
+            "runner_up": [
+                {"technician": r.tech.code, "score": str(r.score)} for r in runner_up
+            ],
+        },
+    )
 
 
 def _flag_no_candidate(stuck, *, now, by, result) -> None:

@@ -263,6 +263,13 @@ class WorkOrder(models.Model):
         indexes = [
             models.Index(fields=["status", "deadline"], name="wo_status_deadline"),
             models.Index(fields=["technician", "status"], name="wo_technician_status"),
+            # Workload today (工时池): a technician's orders completed since
+            # midnight, without reading their whole history.
+            models.Index(
+                fields=["technician", "completed_at"],
+                name="wo_technician_completed",
+                condition=Q(completed_at__isnull=False),
+            ),
             models.Index(fields=["district", "status"], name="wo_district_status"),
             models.Index(fields=["group", "status"], name="wo_group_status"),
             models.Index(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from dispatch_center.db import update_rows_where
 from dispatch_center.errors import (
     AlreadyAssigned,
     Forbidden,
@@ -374,17 +376,22 @@ def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[
         rules.check_transition(change.order.status, change.to)
     won: list[tuple[Change, str]] = []
     with transaction.atomic():
-        for change in changes:
-            order, src = change.order, change.order.status
-            values = {
-                **change.fields,
-                **_derived_fields(order, change.to, change.fields, now),
-            }
-            updated = WorkOrder.objects.filter(pk=order.pk, status=src).update(
-                status=change.to, updated_at=now, **values
+        planned = [
+            (
+                change,
+                change.order.status,
+                {
+                    **change.fields,
+                    **_derived_fields(change.order, change.to, change.fields, now),
+                },
             )
-            if not updated:
-                continue
+            for change in changes
+        ]
+        matched = _compare_and_set(planned, now)
+        for change, src, values in planned:
+            order = change.order
+            if order.pk not in matched:
+                continue  # another transaction moved it first
             order.status = change.to
             order.updated_at = now
             for attr, value in values.items():
@@ -420,6 +427,36 @@ def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[
             now,
         )
     return [change for change, _src in won]
+
+
+def _compare_and_set(planned: list[tuple[Change, str, dict]], now: datetime) -> set:
+    """``UPDATE … WHERE id = … AND status = <status read>``; the ids that won.
+
+    Changes alike (same from/to status, same columns) share one statement:
+    the engine moves thousands of orders from pending to dispatched a pass.
+    """
+    alike: dict[tuple, list[tuple[Change, dict]]] = defaultdict(list)
+    for change, src, values in planned:
+        alike[(src, change.to, frozenset(values))].append((change, values))
+    matched: set = set()
+    for (src, to, _columns), batch in alike.items():
+        if len(batch) == 1:
+            change, values = batch[0]
+            if (
+                WorkOrder.objects.filter(pk=change.order.pk, status=src).update(
+                    status=to, updated_at=now, **values
+                )
+                == 1
+            ):
+                matched.add(change.order.pk)
+            continue
+        matched |= update_rows_where(
+            WorkOrder,
+            [(change.order.pk, values) for change, values in batch],
+            common={"status": to, "updated_at": now},
+            expect={"status": src},
+        )
+    return matched
 
 
 def _crm_callbacks(

@@ -112,6 +112,61 @@ def test_vip_and_same_day_orders_are_served_first_when_capacity_is_short(
     assert "在途工单已满" in stuck.dispatch_flag_reason
 
 
+def test_an_earlier_order_moves_to_its_next_choice_to_make_room(crm, dispatcher):
+    # 李工 (T2) owns P2 and alone has fixed_phone, room for one order. The
+    # first order in the queue is his by owner-first, but 张工 (T1) can take
+    # it; the second needs him. Greedy order alone would leave the second.
+    Technician.objects.filter(code="T2").update(max_open_orders=1)
+    broadband = new_order(
+        crm,
+        "R1",
+        package_area="P2",
+        accepted_at="2026-11-20T08:00:00+08:00",
+        customer={"phone": "13900000011"},
+    )
+    phone = new_order(
+        crm,
+        "R2",
+        product="fixed_phone",
+        package_area="P2",
+        accepted_at="2026-11-20T09:00:00+08:00",
+        customer={"phone": "13900000012"},
+    )
+    body = run(dispatcher)
+    assert body["no_candidate"] == []
+    assert {a["order"]: a["technician"] for a in body["assigned"]} == {
+        WorkOrder.objects.get(id=broadband).number: "T1",
+        WorkOrder.objects.get(id=phone).number: "T2",
+    }
+    events = dispatcher.get(f"{URL}{broadband}/timeline/").json()
+    decision = next(e for e in events if e["kind"] == "dispatch")["data"]
+    assert decision["technician"] == "T1"
+    assert decision["reasons"]["made_room"] is True
+    assert decision["reasons"]["rank"] == 2  # T2, the owner, ranks first
+    assert decision["runner_up"][0]["technician"] == "T2"
+    events = dispatcher.get(f"{URL}{phone}/timeline/").json()
+    decision = next(e for e in events if e["kind"] == "dispatch")["data"]
+    assert (decision["technician"], decision["reasons"]["rank"]) == ("T2", 1)
+    assert (
+        Technician.objects.get(code="T2").orders.filter(status="dispatched").count()
+        == 1
+    )  # capacity kept
+
+
+def test_room_is_not_made_by_moving_orders_of_earlier_passes(crm, dispatcher):
+    Technician.objects.filter(code="T2").update(max_open_orders=1)
+    new_order(crm, "E1", package_area="P2", customer={"phone": "13900000021"})
+    run(dispatcher)  # T2 takes it (owner), in its own pass
+    phone = new_order(
+        crm, "E2", product="fixed_phone", customer={"phone": "13900000022"}
+    )
+    body = run(dispatcher)
+    assert body["assigned"] == []
+    stuck = WorkOrder.objects.get(id=phone)
+    assert (stuck.status, stuck.dispatch_flag) == (Status.PENDING, "no_candidate")
+    assert "在途工单已满(1/1)" in stuck.dispatch_flag_reason
+
+
 def test_no_candidate_is_flagged_once_not_every_minute(crm, dispatcher):
     order_id = new_order(crm, "N1", product="other")  # nobody has the skill
     run(dispatcher)

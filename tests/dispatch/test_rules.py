@@ -195,3 +195,61 @@ def test_unknown_position_ranks_behind_a_known_near_one():
     ranked, _ = rules.rank([unknown, known], ORDER, W, working_hours=True)
     assert codes(ranked) == ["B-KNOWN", "A-UNKNOWN"]
     assert ranked[1].reasons["distance_km"] is None
+
+
+# --- making room: every order that can be assigned is ---------------------------
+
+
+def _room(order_id, able, placed, dead=None):
+    return rules.make_room(
+        order_id,
+        lambda o: able.get(o, []),
+        placed,
+        dead=set() if dead is None else dead,
+    )
+
+
+def test_a_full_technician_takes_the_order_when_his_earlier_one_can_move():
+    # S (support, the only FTTB holder) took order 1, which T could also do;
+    # order 2 needs S.
+    s = tech("S", id=1, capacity=1, open_orders=1)
+    t = tech("T", id=2, capacity=1, open_orders=0)
+    moves = _room(2, {1: [s, t], 2: [s]}, {1: s})
+    assert [(o, x.code) for o, x in moves] == [(1, "T"), (2, "S")]
+
+
+def test_a_chain_of_moves_is_found():
+    a = tech("A", id=1, capacity=1, open_orders=1)
+    b = tech("B", id=2, capacity=1, open_orders=1)
+    c = tech("C", id=3, capacity=1, open_orders=0)
+    able = {3: [a], 1: [a, b], 2: [b, c]}
+    moves = _room(3, able, {1: a, 2: b})
+    assert [(o, x.code) for o, x in moves] == [(2, "C"), (1, "B"), (3, "A")]
+
+
+def test_orders_placed_before_the_pass_never_move():
+    # A is full with orders from earlier passes (none placed in this one).
+    a = tech("A", id=1, capacity=2, open_orders=2)
+    assert _room(5, {5: [a]}, {}) is None
+
+
+def test_hopeless_technicians_are_remembered_until_something_moves():
+    a = tech("A", id=1, capacity=1, open_orders=1)
+    b = tech("B", id=2, capacity=1, open_orders=1)
+    able = {1: [a, b], 2: [b], 3: [a], 4: [a, b]}
+    dead = set()
+    assert _room(3, able, {1: a, 2: b}, dead) is None
+    assert dead == {1, 2}
+    calls = []
+
+    def spy(o):
+        calls.append(o)
+        return able.get(o, [])
+
+    assert rules.make_room(4, spy, {1: a, 2: b}, dead=dead) is None
+    assert calls == [4]  # both choices known hopeless: no search behind them
+
+
+def test_the_order_itself_is_not_moved_out_of_its_own_way():
+    a = tech("A", id=1, capacity=1, open_orders=1)
+    assert _room(1, {1: [a]}, {1: a}) is None
