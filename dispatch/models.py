@@ -21,7 +21,7 @@ class DispatchPolicy(models.Model):
         _("距离扣分/公里"), max_digits=8, decimal_places=2, default=Decimal("2")
     )
     workload_penalty_per_hour = models.DecimalField(
-        _("工作量扣分/工时"), max_digits=8, decimal_places=2, default=Decimal("5")
+        _("工作量扣分/工时"), max_digits=8, decimal_places=2, default=Decimal("1")
     )
     unknown_distance_km = models.DecimalField(
         _("位置未知时按距离(公里)"),

@@ -92,3 +92,34 @@ def test_nothing_to_do_is_no_statement():
     with CaptureQueriesContext(connection) as ctx:
         assert update_rows_where(WorkOrder, [], common={}, expect={}) == set()
     assert ctx.captured_queries == []
+
+
+# --- through the transition service --------------------------------------------
+
+
+def _updates(ctx) -> list[str]:
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith(("UPDATE", "WITH"))
+        and "workorders_workorder" in q["sql"]
+        and "historical" not in q["sql"]
+    ]
+
+
+def test_alike_transitions_share_one_update_and_each_gets_its_timeline(orders):
+    from workorders.services import Change, work_orders_transition
+
+    at = local_time(2026, 11, 20, 10, 0)
+    changes = [
+        Change(o, "cancelled", reason="批量撤单", fields={"cancelled_at": at})
+        for o in WorkOrder.objects.filter(pk__in=orders)
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        won = work_orders_transition(changes, by=None, now=at)
+    assert len(won) == 3
+    assert len(_updates(ctx)) == 1
+    for order in WorkOrder.objects.filter(pk__in=orders):
+        assert (order.status, order.cancelled_at) == ("cancelled", at)
+        assert order.events.filter(to_status="cancelled").count() == 1
+        assert order.history.filter(status="cancelled").count() == 1

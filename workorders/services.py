@@ -434,6 +434,7 @@ def _compare_and_set(planned: list[tuple[Change, str, dict]], now: datetime) -> 
 
     Changes alike (same from/to status, same columns) share one statement:
     the engine moves thousands of orders from pending to dispatched a pass.
+    Values are concrete (no ``F()``): the history row copies them.
     """
     alike: dict[tuple, list[tuple[Change, dict]]] = defaultdict(list)
     for change, src, values in planned:
@@ -442,11 +443,8 @@ def _compare_and_set(planned: list[tuple[Change, str, dict]], now: datetime) -> 
     for (src, to, _columns), batch in alike.items():
         if len(batch) == 1:
             change, values = batch[0]
-            if (
-                WorkOrder.objects.filter(pk=change.order.pk, status=src).update(
-                    status=to, updated_at=now, **values
-                )
-                == 1
+            if WorkOrder.objects.filter(pk=change.order.pk, status=src).update(
+                status=to, updated_at=now, **values
             ):
                 matched.add(change.order.pk)
             continue

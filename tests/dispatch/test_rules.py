@@ -253,3 +253,18 @@ def test_hopeless_technicians_are_remembered_until_something_moves():
 def test_the_order_itself_is_not_moved_out_of_its_own_way():
     a = tech("A", id=1, capacity=1, open_orders=1)
     assert _room(1, {1: [a]}, {1: a}) is None
+
+
+@pytest.mark.django_db
+def test_the_default_policy_weighs_an_hour_of_work_like_half_a_kilometre():
+    from dispatch.models import DispatchPolicy
+    from dispatch.selectors import dispatch_policy, weights_of
+
+    weights = weights_of(dispatch_policy())
+    assert DispatchPolicy.objects.count() == 1
+    assert (weights.per_km, weights.per_hour) == (Decimal("2"), Decimal("1"))
+    # nearest first, then least loaded: 1 km closer beats 1.5 h less work
+    near_busy = tech("NB", position=(34.60, 119.22), workload_hours=Decimal("1.5"))
+    far_idle = tech("FI", position=(34.609, 119.22))  # ~1 km away
+    ranked, _ = rules.rank([far_idle, near_busy], ORDER, weights, working_hours=True)
+    assert codes(ranked) == ["NB", "FI"]
