@@ -44,11 +44,9 @@ import math
 import os
 import pstats
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -62,10 +60,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.intake import as_pg, free_port, machine, pg_bin_dir  # noqa: E402
+from bench._pg import Postgres  # noqa: E402
+from bench.intake import machine  # noqa: E402
 
 OUT_DIR = ROOT / "bench" / "out"
-IS_ROOT = os.geteuid() == 0
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 SIZES = [2_000, 5_000, 10_000, 20_000]
@@ -104,85 +102,6 @@ def log(msg: str) -> None:
 
 
 # --- PostgreSQL ---------------------------------------------------------------
-
-
-class Postgres:
-    """A throwaway PostgreSQL 15 in a temporary directory (as in bench/intake.py)."""
-
-    def __init__(self) -> None:
-        self.tmp = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
-        self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
-        self.bin = pg_bin_dir()
-        self.dir = self.tmp / "pg"
-        self.data = self.dir / "data"
-        self.port = 0
-        self.started = False
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-    def start(self) -> None:
-        self.dir.mkdir()
-        if IS_ROOT:
-            shutil.chown(self.dir, "postgres")
-        self.port = free_port()
-        subprocess.run(
-            as_pg(
-                [
-                    str(self.bin / "initdb"),
-                    "-D",
-                    str(self.data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.dir} -c fsync=off"
-        )
-        self.started = True
-        subprocess.run(
-            as_pg(
-                [
-                    str(self.bin / "pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.dir / "server.log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    options,
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            start_new_session=True,  # Ctrl-C reaches us, not the postmaster
-        )
-        log(f"PostgreSQL 15 on 127.0.0.1:{self.port} (fsync=off)")
-
-    def stop(self) -> None:
-        if self.started:
-            ctl = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-w"]
-            stopped = subprocess.run(
-                as_pg([*ctl, "-t", "30", "-m", "fast", "stop"]), capture_output=True
-            )
-            if stopped.returncode != 0:
-                subprocess.run(
-                    as_pg([*ctl, "-m", "immediate", "stop"]), capture_output=True
-                )
-            self.started = False
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def django_start(pg: Postgres) -> None:
@@ -1245,7 +1164,7 @@ def main() -> int:
     now = dt.datetime.combine(
         started.astimezone(LOCAL_TZ).date(), dt.time(10, 0), tzinfo=LOCAL_TZ
     )
-    pg = Postgres()
+    pg = Postgres("dispatch")
     report: dict = {}
     try:
         pg.start()

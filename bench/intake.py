@@ -43,7 +43,6 @@ import re
 import shlex
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -56,9 +55,13 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: bench/ is on sys.path, not ROOT
+    sys.path.insert(0, str(ROOT))
+
+from bench._pg import Postgres, free_port, pg_bin_dir  # noqa: E402
+
 OUT_DIR = ROOT / "bench" / "out"
 VENV_BIN = Path(sys.executable).parent
-IS_ROOT = os.geteuid() == 0
 
 TARGET_RATIO = 0.03
 TARGET_P99_MS = 100.0
@@ -134,38 +137,11 @@ def log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_bin_dir() -> Path:
-    try:
-        listing = subprocess.run(
-            ["dpkg", "-L", "postgresql-15"], capture_output=True, text=True, check=True
-        ).stdout
-        for line in listing.splitlines():
-            if line.endswith("/bin/initdb"):
-                return Path(line).parent
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    fallback = Path("/usr/lib/postgresql/15/bin")
-    if (fallback / "initdb").exists():
-        return fallback
-    sys.exit("PostgreSQL 15 not found: apt-get install postgresql-15")
-
-
 def gunicorn_conf_workers() -> int:
     """The worker count gunicorn.conf.py gives this machine."""
     values: dict = {}
     exec((ROOT / "gunicorn.conf.py").read_text(), values)
     return int(values["workers"])
-
-
-def as_pg(cmd: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: use the postgres user then."""
-    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
 
 
 # --- the environment: PostgreSQL, Django, gunicorn ---------------------------
@@ -179,12 +155,7 @@ class Environment:
         self.gunicorn_args = gunicorn_args
         self.fsync = fsync
         self.tmp = Path(tempfile.mkdtemp(prefix="bench-intake-"))
-        self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
-        self.pg_bin = pg_bin_dir()
-        self.pg_dir = self.tmp / "pg"
-        self.pg_data = self.pg_dir / "data"
-        self.pg_port = 0
-        self.pg_started = False
+        self.pg = Postgres("intake", fsync=fsync, max_connections="100")
         self.web: subprocess.Popen | None = None
         self.web_log = None
         self.web_port = 0
@@ -192,7 +163,7 @@ class Environment:
 
     @property
     def database_url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.pg_port}/postgres"
+        return self.pg.url
 
     def django_env(self) -> dict[str, str]:
         env = {
@@ -211,55 +182,7 @@ class Environment:
         return env
 
     def start_postgres(self) -> None:
-        self.pg_dir.mkdir()
-        if IS_ROOT:
-            shutil.chown(self.pg_dir, "postgres")
-        self.pg_port = free_port()
-        subprocess.run(
-            as_pg(
-                [
-                    str(self.pg_bin / "initdb"),
-                    "-D",
-                    str(self.pg_data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.pg_port} "
-            f"-c unix_socket_directories={self.pg_dir} "
-            f"-c fsync={'on' if self.fsync else 'off'} "
-            "-c max_connections=100"
-        )
-        self.pg_started = True
-        subprocess.run(
-            as_pg(
-                [
-                    str(self.pg_bin / "pg_ctl"),
-                    "-D",
-                    str(self.pg_data),
-                    "-l",
-                    str(self.pg_dir / "server.log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    options,
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            start_new_session=True,  # Ctrl-C reaches us, not the postmaster
-        )
-        log(f"PostgreSQL 15 on 127.0.0.1:{self.pg_port} (fsync={self.fsync})")
+        self.pg.start()
 
     def manage(self, *args: str, stdin: str | None = None) -> str:
         result = subprocess.run(
@@ -288,30 +211,7 @@ class Environment:
         )
 
     def psql(self, sql: str) -> str:
-        return subprocess.run(
-            [
-                str(self.pg_bin / "psql"),
-                "-X",
-                "-q",
-                "-t",
-                "-A",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.pg_port),
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-                sql,
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+        return self.pg.psql(f"{sql};\n", tuples_only=True)
 
     def start_web(self) -> None:
         self.web_port = free_port()
@@ -361,7 +261,7 @@ class Environment:
         """
         postmaster = 0
         try:
-            postmaster = int((self.pg_data / "postmaster.pid").read_text().split()[0])
+            postmaster = int((self.pg.data / "postmaster.pid").read_text().split()[0])
         except (OSError, ValueError, IndexError):
             pass
         web_root = self.web.pid if self.web is not None else -1
@@ -392,16 +292,7 @@ class Environment:
                 self.web.wait(timeout=5)
         if self.web_log is not None:
             self.web_log.close()
-        if self.pg_started:
-            ctl = [str(self.pg_bin / "pg_ctl"), "-D", str(self.pg_data), "-w"]
-            stopped = subprocess.run(
-                as_pg([*ctl, "-t", "30", "-m", "fast", "stop"]), capture_output=True
-            )
-            if stopped.returncode != 0:
-                subprocess.run(
-                    as_pg([*ctl, "-m", "immediate", "stop"]), capture_output=True
-                )
-            self.pg_started = False
+        self.pg.stop()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
@@ -685,7 +576,7 @@ def pgbench(env: Environment, clients: int, seconds: int) -> float:
     jobs = 1 if clients == 1 else 2
     result = subprocess.run(
         [
-            str(env.pg_bin / "pgbench"),
+            str(env.pg.bin / "pgbench"),
             "-n",
             "-f",
             str(script),
@@ -698,7 +589,7 @@ def pgbench(env: Environment, clients: int, seconds: int) -> float:
             "-h",
             "127.0.0.1",
             "-p",
-            str(env.pg_port),
+            str(env.pg.port),
             "-U",
             "postgres",
             "postgres",

@@ -56,20 +56,17 @@ import multiprocessing
 import os
 import platform
 import re
-import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"
-IS_ROOT = os.geteuid() == 0
 sys.path.insert(0, str(ROOT))
+
+from bench._pg import Postgres  # noqa: E402
 
 TARGETS_MS = {
     "month_by_district": 100,
@@ -95,145 +92,9 @@ def log(msg: str) -> None:
     print(f"[bench] {time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_bin_dir() -> Path:
-    try:
-        listing = subprocess.run(
-            ["dpkg", "-L", "postgresql-15"], capture_output=True, text=True, check=True
-        ).stdout
-        for line in listing.splitlines():
-            if line.endswith("/bin/initdb"):
-                return Path(line).parent
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    fallback = Path("/usr/lib/postgresql/15/bin")
-    if (fallback / "initdb").exists():
-        return fallback
-    sys.exit("PostgreSQL 15 not found: apt-get install postgresql-15")
-
-
-def as_pg(cmd: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: use the postgres user then."""
-    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
-
-
-class Postgres:
-    """A throwaway server; ``stop()`` is safe to call more than once."""
-
-    def __init__(self):
-        self.tmp = Path(tempfile.mkdtemp(prefix="bench-reports-"))
-        self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
-        self.bin = pg_bin_dir()
-        self.dir = self.tmp / "pg"
-        self.data = self.dir / "data"
-        self.port = free_port()
-        self.started = False
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-    def start(self) -> None:
-        self.dir.mkdir()
-        if IS_ROOT:
-            shutil.chown(self.dir, "postgres")
-        subprocess.run(
-            as_pg(
-                [
-                    str(self.bin / "initdb"),
-                    "-D",
-                    str(self.data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "-E",
-                    "UTF8",
-                    "--locale=C.UTF-8",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        options = (
-            f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-            f"-c unix_socket_directories={self.dir} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off "
-            "-c shared_buffers=2GB -c work_mem=64MB -c maintenance_work_mem=1GB "
-            "-c max_wal_size=16GB -c checkpoint_timeout=30min "
-            "-c max_parallel_maintenance_workers=2"
-        )
-        self.started = True
-        subprocess.run(
-            as_pg(
-                [
-                    str(self.bin / "pg_ctl"),
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.dir / "server.log"),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-o",
-                    options,
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-            start_new_session=True,  # Ctrl-C reaches us, not the postmaster
-        )
-        log(f"PostgreSQL 15 on 127.0.0.1:{self.port} (fsync=off) in {self.tmp}")
-
-    def psql(self, script: str) -> str:
-        return subprocess.run(
-            [
-                str(self.bin / "psql"),
-                "-X",
-                "-q",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-            ],
-            input=script,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-
-    def size(self) -> str:
-        out = self.psql("SELECT pg_size_pretty(pg_database_size('postgres'));\n")
-        return [line.strip() for line in out.splitlines() if line.strip()][-2]
-
-    def stop(self) -> None:
-        if self.started:
-            self.started = False
-            subprocess.run(
-                as_pg(
-                    [
-                        str(self.bin / "pg_ctl"),
-                        "-D",
-                        str(self.data),
-                        "-m",
-                        "fast",
-                        "stop",
-                    ]
-                ),
-                capture_output=True,
-            )
-        shutil.rmtree(self.tmp, ignore_errors=True)
+def database_size(pg: Postgres) -> str:
+    out = pg.psql("SELECT pg_size_pretty(pg_database_size('postgres'));\n")
+    return [line.strip() for line in out.splitlines() if line.strip()][-2]
 
 
 # --- Django, in this process --------------------------------------------------------
@@ -871,7 +732,17 @@ def main() -> int:
     parser.add_argument("--skip-raw", action="store_true", help="no raw-table runs")
     args = parser.parse_args()
 
-    pg = Postgres()
+    pg = Postgres(
+        "reports",
+        synchronous_commit="off",
+        full_page_writes="off",
+        shared_buffers="2GB",
+        work_mem="64MB",
+        maintenance_work_mem="1GB",
+        max_wal_size="16GB",
+        checkpoint_timeout="30min",
+        max_parallel_maintenance_workers="2",
+    )
 
     def stop(signum, frame):  # SIGTERM/SIGHUP: clean up like Ctrl-C
         raise KeyboardInterrupt
@@ -896,7 +767,7 @@ def main() -> int:
         results["load"] = load_orders(args.orders, args.days, today, args.chunk)
         pg.psql("VACUUM ANALYZE;\n")
         results["load"]["total_s"] = round(time.perf_counter() - started, 1)
-        results["load"]["database_size"] = pg.size()
+        results["load"]["database_size"] = database_size(pg)
         log(
             f"loaded in {results['load']['total_s']} s, {results['load']['database_size']}"
         )

@@ -1,0 +1,141 @@
+"""A throwaway PostgreSQL 15 for the benchmarks (/work/shared/RECIPES.md).
+
+``initdb`` into a temporary directory, ``pg_ctl start`` on a free loopback
+port (as the ``postgres`` user through ``runuser`` when we are root:
+PostgreSQL refuses to run as root), and ``stop()`` that is safe to call more
+than once and removes the directory. Each benchmark passes the server
+settings it wants on top of ``fsync=off``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+IS_ROOT = os.geteuid() == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_bin_dir() -> Path:
+    try:
+        listing = subprocess.run(
+            ["dpkg", "-L", "postgresql-15"], capture_output=True, text=True, check=True
+        ).stdout
+        for line in listing.splitlines():
+            if line.endswith("/bin/initdb"):
+                return Path(line).parent
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    fallback = Path("/usr/lib/postgresql/15/bin")
+    if (fallback / "initdb").exists():
+        return fallback
+    sys.exit("PostgreSQL 15 not found: apt-get install postgresql-15")
+
+
+def as_pg(cmd: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: use the postgres user then."""
+    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
+
+
+class Postgres:
+    """A throwaway server; ``stop()`` is safe to call more than once."""
+
+    def __init__(self, name: str, *, fsync: bool = False, **settings: str):
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
+        self.bin = pg_bin_dir()
+        self.dir = self.tmp / "pg"
+        self.data = self.dir / "data"
+        self.port = 0
+        self.fsync = fsync
+        self.settings = settings
+        self.started = False
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        self.dir.mkdir()
+        if IS_ROOT:
+            shutil.chown(self.dir, "postgres")
+        self.port = free_port()
+        subprocess.run(
+            as_pg(
+                [
+                    str(self.bin / "initdb"),
+                    *("-D", str(self.data), "-U", "postgres", "--auth=trust"),
+                    *("-E", "UTF8", "--locale=C.UTF-8"),
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "port": str(self.port),
+            "unix_socket_directories": str(self.dir),
+            "fsync": "on" if self.fsync else "off",
+            **self.settings,
+        }
+        self.started = True
+        subprocess.run(
+            as_pg(
+                [
+                    str(self.bin / "pg_ctl"),
+                    *("-D", str(self.data), "-l", str(self.dir / "server.log")),
+                    *("-w", "-t", "60"),
+                    *("-o", " ".join(f"-c {k}={v}" for k, v in settings.items())),
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            start_new_session=True,  # Ctrl-C reaches us, not the postmaster
+        )
+        print(
+            f"[bench] PostgreSQL 15 on 127.0.0.1:{self.port} "
+            f"(fsync={settings['fsync']})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def psql(self, script: str, *, tuples_only: bool = False) -> str:
+        """Run ``script`` (stdin) and return what psql printed."""
+        out = subprocess.run(
+            [
+                str(self.bin / "psql"),
+                *("-X", "-q", "-v", "ON_ERROR_STOP=1"),
+                *(["-t", "-A"] if tuples_only else []),
+                *("-h", "127.0.0.1", "-p", str(self.port)),
+                *("-U", "postgres", "-d", "postgres"),
+            ],
+            input=script,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return out.strip() if tuples_only else out
+
+    def stop(self) -> None:
+        if self.started:
+            self.started = False
+            ctl = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-w"]
+            stopped = subprocess.run(
+                as_pg([*ctl, "-t", "30", "-m", "fast", "stop"]), capture_output=True
+            )
+            if stopped.returncode != 0:
+                subprocess.run(
+                    as_pg([*ctl, "-m", "immediate", "stop"]), capture_output=True
+                )
+        shutil.rmtree(self.tmp, ignore_errors=True)
