@@ -42,6 +42,8 @@ def dispatch_reasons(reasons: dict) -> list[str]:
         lines.append(_("候选排名第%(rank)s") % {"rank": reasons["rank"]})
     elif "not_ranked_because" in reasons:
         lines.append(_("未进入候选: %(why)s") % {"why": reasons["not_ranked_because"]})
+    if reasons.get("made_room"):
+        lines.append(_("调剂：前序人选已满，为使其他工单可派"))
     if "score" in reasons:
         lines.append(_("得分 %(score)s") % {"score": reasons["score"]})
     if reasons.get("package_area_owner"):

@@ -144,6 +144,12 @@ def test_an_earlier_order_moves_to_its_next_choice_to_make_room(crm, dispatcher)
     assert decision["reasons"]["made_room"] is True
     assert decision["reasons"]["rank"] == 2  # T2, the owner, ranks first
     assert decision["runner_up"][0]["technician"] == "T2"
+    # the order page says so in words
+    from console.presenters import event_details
+
+    event = WorkOrderEvent.objects.get(order_id=broadband, kind="dispatch")
+    assert "调剂：前序人选已满，为使其他工单可派" in event_details(event)
+    assert "候选排名第2" in event_details(event)
     events = dispatcher.get(f"{URL}{phone}/timeline/").json()
     decision = next(e for e in events if e["kind"] == "dispatch")["data"]
     assert (decision["technician"], decision["reasons"]["rank"]) == ("T2", 1)
