@@ -366,9 +366,10 @@ def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[
     """Apply transitions with compare-and-set; return those that won.
 
     1. Check each against the lifecycle (``InvalidTransition`` before any write).
-    2. ``UPDATE … WHERE id = %s AND status = <status we read>`` per order: when
-       two dispatchers, the engine or a retried call race, exactly one wins;
-       a loser is left out of the result instead of overwriting the winner.
+    2. ``UPDATE … WHERE id = %s AND status = <status we read>`` for every order
+       (alike changes in one statement): when two dispatchers, the engine or a
+       retried call race, exactly one wins; a loser is left out of the result
+       instead of overwriting the winner.
     3. Timeline events and history rows of the winners in bulk, in the same
        transaction, then CRM status callbacks into the outbox.
     """
