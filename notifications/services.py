@@ -102,7 +102,7 @@ _last_kick = 0.0
 def _kick_sender() -> None:
     """Nudge the sender, at most once per ``NOTIFICATION_KICK_SECONDS`` per process.
 
-    A dispatch pass commits once per group: one nudge covers them all.
+    A dispatch pass commits once per area: one nudge covers them all.
     """
     global _last_kick
     now = time.monotonic()
