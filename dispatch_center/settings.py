@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "payroll",
     "reports",
     "console",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -53,6 +53,8 @@ want_run() { case " $RUNS " in *" $1 "*) return 0 ;; *) return 1 ;; esac }
 export VIRTUAL_ENV="$ROOT/.venv"
 export PATH="$VIRTUAL_ENV/bin:$PATH"
 export PYTHONUNBUFFERED=1
+# this checkout first (a shared or editable venv may point at another one)
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export POLICY_CACHE_SECONDS=0 # tests change policy rows and expect them at once
 export DEBIAN_FRONTEND=noninteractive # apt-get must never prompt (CI has no stdin)
 

@@ -6,7 +6,8 @@ from rest_framework.authtoken.models import Token
 
 from org.models import Technician
 
-from .seed_demo import DEMO_USERS, PASSWORD, TECHNICIAN_DUTY, demo_technician_codes
+from demo.constants import DEMO_USERS, PASSWORD, TECHNICIAN_DUTY
+from demo.users import demo_technician_codes
 
 
 def _width(text: str) -> int:

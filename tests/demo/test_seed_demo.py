@@ -15,15 +15,9 @@ from django.core.management import call_command
 from django.db.models import Count, Q
 from rest_framework.authtoken.models import Token
 
-from org.management.commands.seed_demo import (
-    DEMO_USERS,
-    NUMBER_RE,
-    PASSWORD,
-    build_org,
-    generate,
-    org_snapshot,
-    reference_now,
-)
+from demo.city import build_org, org_snapshot
+from demo.constants import DEMO_USERS, NUMBER_RE, PASSWORD
+from demo.history import generate, reference_now
 from org.models import Area, PackageArea, RegionGroup, StaffProfile, Technician
 from org.services import org_import
 from workorders import rules
@@ -316,3 +310,13 @@ def test_demo_logins_before_seeding(db):
     out = StringIO()
     call_command("demo_logins", stdout=out)
     assert "seed_demo" in out.getvalue()
+
+
+def test_seeded_same_day_and_vip_orders_rank_first_in_the_queue(seeded):
+    # the rank intake gives: a seeded same-day order is not queued as ordinary
+    demo = WorkOrder.objects.filter(number__regex=NUMBER_RE)
+    assert demo.filter(is_same_day=True).exists()
+    assert not demo.filter(is_same_day=True, queue_rank=1).exists()
+    assert not demo.filter(customer__level="gold", queue_rank=1).exists()
+    ordinary = demo.filter(is_same_day=False, customer__level="ordinary")
+    assert ordinary.exists() and not ordinary.exclude(queue_rank=1).exists()
