@@ -4,10 +4,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
-from org.models import Technician
-
 from demo.constants import DEMO_USERS, PASSWORD, TECHNICIAN_DUTY
 from demo.users import demo_technician_codes
+from org.models import Technician
 
 
 def _width(text: str) -> int:

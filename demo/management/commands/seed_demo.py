@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from demo.city import build_org, org_snapshot
 from demo.constants import NUMBER_RE, PASSWORD
+from demo.desks import desks_seeded, seed_desks
 from demo.history import generate, reference_now
 from demo.users import upsert_users
 from demo.writer import demo_orders_exist, write_orders
@@ -106,14 +107,22 @@ class Command(BaseCommand):
                 f"as of {now:%Y-%m-%d %H:%M}, seed {seed}, {days} days, scale {scale} "
                 f"(planned in {planned - started:.1f}s)"
             )
-            # 慢必赔 for the late same-day orders; those older than 3 days are
-            # audited and paid, so the monthly paid list has content.
-            settle = (now - timedelta(days=3)).date().isoformat()
+            # 慢必赔 for the late same-day orders; the older ones are audited
+            # and paid, so the monthly paid list has content
+            # (older than 6 days: the last week's claims stay to audit, and
+            # those a day from their 7-day limit are the finance desk's warning)
+            settle = (now - timedelta(days=6)).date().isoformat()
             call_command(
                 "compensation_backfill", "--settle-before", settle, stdout=self.stdout
             )
-        self.stdout.write(f"完成 done in {_time.monotonic() - started:.1f}s\n")
-        call_command("demo_logins", stdout=self.stdout)
+        if desks_seeded():
+            self.stdout.write("各岗位演示待办已存在，跳过 (desk work already seeded)")
+        else:
+            with transaction.atomic():
+                made = seed_desks(now, seed=seed)
+            self.stdout.write(f"岗位待办 desk work: {made}")
+        self.stdout.write(f"完成 done in {_time.monotonic() - started:.1f}s")
+        self.stdout.write("演示账号 demo logins: python manage.py demo_logins")
 
     @staticmethod
     def _breakdown() -> str:
@@ -124,4 +133,3 @@ class Command(BaseCommand):
             [f"{k} {kinds.get(k, 0)}" for k in ("install", "move", "repair")]
             + [f"{s} {n}" for s, n in sorted(statuses.items())]
         )
-
