@@ -198,14 +198,12 @@ fi
 cat <<EOF
 
 ==========================================================================
- 综调中心 Dispatch Centre is running
-   App:       $URL/
-   API docs:  $URL/api/docs/
-   Admin:     $URL/admin/
-   Logs:      $LOG_DIR/ ($CELERY_LOGS, web-access.log)
+ 综调中心 Dispatch Centre is running on $URL/
+   Logs: $LOG_DIR/ ($CELERY_LOGS, web-access.log)
 ==========================================================================
 EOF
-python manage.py demo_logins || log "warning: 'manage.py demo_logins' failed"
+# the logins and every URL, once, with the port the server really uses
+python manage.py demo_logins --base-url "$URL" || log "warning: 'manage.py demo_logins' failed"
 printf '\nPress Ctrl-C to stop.\n\n'
 
 # --- supervise ---------------------------------------------------------------

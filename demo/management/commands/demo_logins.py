@@ -71,6 +71,7 @@ class Command(BaseCommand):
                 f'  curl -H "Authorization: Token {token.key}" {base}/api/v1/work-orders/'
             )
         self.stdout.write("")
+        self.stdout.write(f"登录 sign in:      {base}/")
         self.stdout.write(f"后台 admin:        {base}/admin/")
         self.stdout.write(f"接口文档 API docs: {base}/api/docs/")
         self.stdout.write(f"接口 API:          {base}/api/v1/")
