@@ -199,7 +199,8 @@ def test_resting_technicians_are_never_dispatched_to(crm, dispatcher):
     response = dispatcher.post(
         f"{URL}{other}/dispatch/", {"technician": "T1"}, format="json"
     )
-    assert (response.status_code, response.json()["code"]) == (409, "not_dispatchable")
+    assert (response.status_code, response.json()["code"]) == (409, "not_a_candidate")
+    assert response.json()["reason"] == "resting"
     assert "轮休" in response.json()["detail"]
 
 
