@@ -427,3 +427,26 @@ def _hotline_complaint_stays_home(ctx):
     assert Complaint.objects.filter(work_order=ctx.world.foreign.pending).count() == (
         before
     )
+
+
+# --- variants of a pattern: exports and panels picked by a parameter ---------------------
+
+PROBES.update(
+    {
+        "reports-quality#xlsx": listing(
+            lambda s, w: Call(query={**REPORT, "format": "xlsx"}),
+            marker=lambda side: side.group.code,
+        ),
+        "claim-paid-list#xlsx": listing(
+            lambda s, w: Call(query={"month": "2026-11", "format": "xlsx"}),
+            marker=lambda side: side.extra["paid"].number,
+        ),
+        "console-dispatcher#rota": listing(
+            lambda s, w: Call(query={"rota_group": s.group.pk, "week": WEEK}),
+            marker=lambda side: side.tech.name,
+        ),
+        "work-order-list#phone": listing(
+            lambda s, w: Call(query={"phone": s.pending.customer.phone}),
+        ),
+    }
+)

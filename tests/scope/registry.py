@@ -20,7 +20,8 @@ name (or its route when it has none), either
   login itself, a schema), reviewed like code.
 
 An unknown pattern fails the walk, and so does an entry naming a pattern that
-no longer exists.
+no longer exists. A key ``name#variant`` probes pattern ``name`` once more
+(an export format, a panel chosen by a query parameter).
 
 **Adding an endpoint** (other apps, other branches): put its probe in a
 ``scope_probes.py`` next to your tests, e.g. ``tests/network_faults/scope_probes.py``::
