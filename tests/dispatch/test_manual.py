@@ -226,3 +226,46 @@ def test_the_service_refuses_like_the_api(crm, dispatcher_user, clock):
             order, technician=Technician.objects.get(code="T1"), by=dispatcher_user
         )
     assert refused.value.reason == "after_hours"
+
+
+# --- the desk applies the same rules --------------------------------------------------
+
+
+@pytest.fixture
+def desk(org):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_user("desk-manual", "dispatcher"))
+    return client
+
+
+def desk_dispatch(desk, order_id, **data):
+    return desk.post(
+        f"/console/dispatch/orders/{order_id}/dispatch/", data, HTTP_HX_REQUEST="true"
+    ).content.decode()
+
+
+def test_the_desk_refuses_after_hours_and_borrows_with_a_reason(crm, desk, clock):
+    order_id = new_order(crm, "K1", package_area="P1")
+    clock.move_to(local_time(2026, 11, 20, 18, 0))
+    html = desk_dispatch(desk, order_id, technician="T1")
+    assert "未选择延时服务" in html
+    assert WorkOrder.objects.get(pk=order_id).status == Status.PENDING
+    html = desk_dispatch(desk, order_id, technician="T1", override="on")
+    assert "超出候选范围调剂派单请填写原因" in html
+    assert WorkOrder.objects.get(pk=order_id).status == Status.PENDING
+    desk_dispatch(desk, order_id, technician="T1", override="on", reason="客户只约张工")
+    order = WorkOrder.objects.get(pk=order_id)
+    assert order.technician.code == "T1"
+    event = order.events.get(kind=EventKind.DISPATCH)
+    assert event.reason == "客户只约张工"
+    assert event.data["reasons"]["override"] is True
+
+
+def test_the_desk_needs_a_reason_to_reassign(crm, desk):
+    order_id = new_order(crm, "K2", package_area="P1")
+    desk_dispatch(desk, order_id, technician="T1")
+    html = desk_dispatch(desk, order_id, technician="T2")
+    assert "改派请填写原因" in html
+    assert WorkOrder.objects.get(pk=order_id).technician.code == "T1"
