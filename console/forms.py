@@ -90,7 +90,17 @@ class EmptyForm(forms.Form):
 
 class DispatchForm(forms.Form):
     technician = forms.CharField(label=_("装维工程师工号"), max_length=32)
-    note = forms.CharField(label=_("备注"), max_length=255, required=False)
+    reason = forms.CharField(
+        label=_("原因"),
+        max_length=500,
+        required=False,
+        help_text=_("改派或超范围调剂时必须填写。"),
+    )
+    override = forms.BooleanField(
+        label=_("超出候选范围调剂"),
+        required=False,
+        help_text=_("派给本区局其他区域组或未选择延时服务的工程师时勾选。"),
+    )
 
 
 class DecisionForm(forms.Form):

@@ -243,24 +243,6 @@ def group_in_scope(user, group_id) -> RegionGroup | None:
     )
 
 
-# --- candidates ---------------------------------------------------------------------
-
-
-def technician_in_pool(order: WorkOrder, code: str) -> Technician | None:
-    """A technician the dispatcher may pick for ``order``: its group's own, or
-    the area's support and emergency staff (the candidate pool)."""
-    return (
-        Technician.objects.filter(
-            dispatch_selectors.candidate_pool_filter(
-                [order.group_id], [order.group.area_id]
-            ),
-            code=code,
-        )
-        .select_related("home_package_area")
-        .first()
-    )
-
-
 # --- the hotline desk -----------------------------------------------------------------
 
 

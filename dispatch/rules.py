@@ -50,6 +50,8 @@ class Tech:
     after_hours: bool
     on_duty: bool  # status on duty and no rota entry today
     unavailable_reason: str = ""
+    #: ``resting`` | ``on_leave`` | ``off_duty`` when not on duty
+    unavailable_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,77 @@ def refusal(
     if not working_hours and not tech.after_hours:
         return "非工作时间且未选择延时服务"
     return None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a dispatcher may not pick a technician by hand, and whether an
+    override (调剂, with a reason) may still send the order there."""
+
+    reason: str
+    detail: str
+    overridable: bool
+
+
+def manual_refusals(
+    tech: Tech,
+    order: OrderFacts,
+    *,
+    working_hours: bool,
+    in_pool: bool,
+    same_district: bool,
+    handed_back: bool,
+) -> list[Refusal]:
+    """Everything that keeps ``tech`` out of ``order``'s candidate pool.
+
+    Hard refusals first (no override helps): another district, not on duty
+    today (rest, leave, off), handed this order back (提前升级), no skill for
+    the product, at capacity. Then the pool's soft edges, which a dispatcher
+    may cross with an override and a reason: another region group of the
+    district (not the area's support or emergency staff), and after working
+    hours a technician who did not opt in to after-hours work.
+    """
+    code = tech.code
+    hard: list[Refusal] = []
+    if not same_district:
+        hard.append(
+            Refusal("other_district", f"{code} 属于其他区局，不能跨区局派单", False)
+        )
+    if not tech.on_duty:
+        why = tech.unavailable_reason or "不在岗"
+        hard.append(
+            Refusal(
+                tech.unavailable_code or "off_duty",
+                f"{code} 今日{why}，不能派单",
+                False,
+            )
+        )
+    if handed_back:
+        hard.append(Refusal("handed_back", f"{code} 已申请改派此单，不再派回", False))
+    if order.product not in tech.skills:
+        hard.append(Refusal("no_skill", f"{code} 没有该产品的技能", False))
+    if tech.open_orders >= tech.capacity:
+        hard.append(
+            Refusal(
+                "at_capacity",
+                f"{code} 在途工单已满({tech.open_orders}/{tech.capacity})",
+                False,
+            )
+        )
+    soft: list[Refusal] = []
+    if not in_pool:
+        soft.append(
+            Refusal(
+                "other_group",
+                f"{code} 不属于本单的区域组，也不是片区支撑/应急人员",
+                True,
+            )
+        )
+    if not working_hours and not tech.after_hours:
+        soft.append(
+            Refusal("after_hours", f"{code} 未选择延时服务，非工作时间不派单", True)
+        )
+    return hard + soft
 
 
 def score(tech: Tech, order: OrderFacts, weights: Weights) -> Ranked:
@@ -227,39 +300,55 @@ def rota_generate(
     unavailable: dict[str, set[date]],
     *,
     offset: int = 0,
+    busy: dict[str, set[date]] | None = None,
 ) -> dict[str, date]:
     """One rest day per technician for the week, spread evenly over the days.
 
     1. Days already lost to leave count as absences on that day.
     2. Technicians are taken in order and each given the day with the fewest
-       absences so far (ties: the next day in a rotation that ``offset``
-       shifts week to week, so nobody always rests on Monday).
+       absences so far; among those, a day on which they hold no open order
+       (``busy``: appointments, deadlines); then the next day in a rotation
+       that ``offset`` shifts week to week, so nobody always rests on Monday.
     3. Someone already absent on some day (leave) still gets a rest day, on a
-       different day.
+       different day; someone absent all week gets none (nothing to rest from).
     A group of up to 7 thus has at most one technician resting a day.
     """
     days = week_days(week_start)
+    busy = busy or {}
     absent = Counter(d for codes in unavailable.values() for d in codes if d in days)
     plan: dict[str, date] = {}
     for i, code in enumerate(technicians):
         own = unavailable.get(code, set())
         choices = [d for d in days if d not in own]
+        if not choices:
+            continue
         start = (offset + i) % 7
         order = {d: (k - start) % 7 for k, d in enumerate(days)}
-        best = min(choices, key=lambda d: (absent[d], order[d]))
+        mine = busy.get(code, set())
+        best = min(choices, key=lambda d: (absent[d], d in mine, order[d]))
         plan[code] = best
         absent[best] += 1
     return plan
 
 
 def rota_violations(
-    technicians: list[str], week_start: date, entries: dict[str, dict[date, str]]
+    technicians: list[str],
+    week_start: date,
+    entries: dict[str, dict[date, str]],
+    busy: dict[str, set[date]] | None = None,
 ) -> list[str]:
-    """Warnings for a group's week: nobody without rest, no crowded day."""
+    """Warnings for a group's week: nobody without rest, no crowded day, no
+    rest day on which the technician holds open orders.
+
+    A technician absent (leave, off) the whole week needs no rest day.
+    """
     days = week_days(week_start)
+    busy = busy or {}
     problems = []
     for code in technicians:
         mine = entries.get(code, {})
+        if all(mine.get(d) in ("leave", "off") for d in days):
+            continue
         if not any(mine.get(d) == "rest" for d in days):
             problems.append(f"{code} 本周没有轮休日")
     allowed = max(1, math.ceil(len(technicians) / 7))
@@ -269,4 +358,8 @@ def rota_violations(
             problems.append(
                 f"{d:%m-%d} 轮休{len(resting)}人({', '.join(resting)})，超过{allowed}人"
             )
+    for code in technicians:
+        for d in days:
+            if entries.get(code, {}).get(d) == "rest" and d in busy.get(code, ()):
+                problems.append(f"{code} {d:%m-%d} 轮休，但当天有未完成的工单")
     return problems

@@ -52,6 +52,15 @@ def _local_midnight(now: datetime) -> datetime:
     )
 
 
+#: A technician's status or today's rota entry as a refusal code.
+UNAVAILABLE_CODES = {
+    TechnicianStatus.RESTING: "resting",
+    TechnicianStatus.LEAVE: "on_leave",
+    RotaKind.REST: "resting",
+    RotaKind.LEAVE: "on_leave",
+    RotaKind.OFF: "off_duty",
+}
+
 #: Who may take any order of their area, not only their own group's.
 AREA_STAFF_ROLES = (TechnicianRole.SUPPORT, TechnicianRole.EMERGENCY)
 
@@ -119,11 +128,13 @@ def technician_facts(
             position = (t.home_package_area.lat, t.home_package_area.lng)
         else:
             position = None
-        unavailable = ""
+        unavailable = code = ""
         if t.status != TechnicianStatus.ON_DUTY:
             unavailable = t.get_status_display()
+            code = UNAVAILABLE_CODES.get(t.status, "off_duty")
         elif t.pk in rota:
             unavailable = RotaKind(rota[t.pk]).label
+            code = UNAVAILABLE_CODES.get(rota[t.pk], "off_duty")
         facts[t.pk] = rules.Tech(
             id=t.pk,
             code=t.code,
@@ -139,6 +150,7 @@ def technician_facts(
             after_hours=t.after_hours,
             on_duty=not unavailable,
             unavailable_reason=str(unavailable),
+            unavailable_code=code,
         )
     return facts
 
@@ -180,3 +192,24 @@ def rota_week(
     ).values_list("technician__code", "date", "kind"):
         entries[code][day] = kind
     return entries
+
+
+def busy_days(
+    technicians: list[Technician], week_start: date, *, today: date
+) -> dict[str, set[date]]:
+    """Days of the week on which each technician holds an open order: its
+    appointment's day (or, without one, its deadline's day), and today for
+    anything they hold now."""
+    days = set(rules.week_days(week_start))
+    busy: dict[str, set[date]] = defaultdict(set)
+    for code, start, deadline in WorkOrder.objects.filter(
+        technician__in=technicians, status__in=OCCUPYING
+    ).values_list("technician__code", "appointment_start", "deadline"):
+        if today in days:
+            busy[code].add(today)
+        when = start or deadline
+        if when is not None:
+            day = wo_rules.local(when).date()
+            if day in days:
+                busy[code].add(day)
+    return busy

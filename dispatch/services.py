@@ -15,15 +15,17 @@ from django.utils import timezone
 
 from dispatch_center.db import advisory_lock
 from dispatch_center.errors import (
+    AlreadyAssigned,
     Forbidden,
     InvalidInput,
     InvalidTransition,
-    NotDispatchable,
+    NotACandidate,
 )
 from dispatch_center.roles import Role, roles_of
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
 from org.models import Area, RegionGroup, Technician
+from org.selectors import user_district_id
 from workorders import rules as wo_rules
 from workorders.models import DispatchFlag, EventKind, Status, WorkOrder, WorkOrderEvent
 from workorders.selectors import service_policy
@@ -157,22 +159,50 @@ def order_dispatch(
     *,
     technician: Technician,
     by,
-    note: str = "",
+    reason: str = "",
+    override: bool = False,
     now: datetime | None = None,
 ) -> WorkOrder:
     """A dispatcher assigns or reassigns (改派) an order, with the reasons recorded.
 
-    The dispatcher may pick someone other than the top candidate; the
-    timeline then shows that person's own score and rank. Resting or absent
-    technicians are refused whoever asks.
+    1. Only a pending order can be assigned and a dispatched, accepted or
+       appointed one reassigned (``InvalidTransition``); not to the
+       technician who has it (``AlreadyAssigned``).
+    2. A reassignment, and any override, needs a ``reason`` (400).
+    3. The technician must be in the order's candidate pool, exactly as the
+       engine's (``rules.manual_refusals``): never another district, anyone
+       not on duty today (rest, leave, off), the one who handed it back, no
+       skill, at capacity. Another group of the district, or after working
+       hours someone who did not opt in, only with ``override`` (调剂):
+       otherwise ``NotACandidate`` naming why.
+    4. Assign with compare-and-set on status and technician (a concurrent
+       reassignment makes this one lose with ``InvalidTransition``); the
+       timeline keeps the rank and score, the reason, and what was overridden.
+       SMS to the customer in the same transaction.
     """
     now = now or timezone.now()
-    entry = RotaEntry.objects.filter(
-        technician=technician, date=selectors.local_today(now)
-    ).first()
-    if entry:
-        raise NotDispatchable(
-            f"{technician.code} 今日{entry.get_kind_display()}，不能派单"
+    reason = reason.strip()
+    if order.status not in REASSIGNABLE and order.status != Status.PENDING:
+        raise InvalidTransition(f"cannot dispatch an order that is {order.status}")
+    if order.technician_id == technician.pk:
+        raise AlreadyAssigned(
+            f"order {order.number} is already assigned to {technician.code}"
+        )
+    reassign = order.status in REASSIGNABLE
+    if reassign and not reason:
+        raise InvalidInput("reason", "改派请填写原因")
+    if override and not reason:
+        raise InvalidInput("reason", "超出候选范围调剂派单请填写原因")
+    refusals = _manual_refusals(order, technician, by=by, now=now)
+    hard = [r for r in refusals if not r.overridable]
+    if hard:
+        raise NotACandidate(hard[0].detail, reason=hard[0].reason, overridable=False)
+    if refusals and not override:
+        raise NotACandidate(
+            "；".join(r.detail for r in refusals)
+            + "（如需调剂请选择超范围派单并填写原因）",
+            reason=refusals[0].reason,
+            overridable=True,
         )
     found = order_candidates(order, now=now)
     position = next(
@@ -186,16 +216,52 @@ def order_dispatch(
         reasons = {
             "decided_by": "dispatcher",
             "rank": None,
-            "not_ranked_because": found.refused.get(
-                technician.code, "不在本组候选范围"
-            ),
+            "not_ranked_because": "；".join(r.detail for r in refusals),
         }
+    if refusals:  # 调剂: borrowed from outside the pool, on purpose
+        reasons["override"] = True
+        reasons["outside_pool"] = [r.reason for r in refusals]
     with transaction.atomic():
         work_order_dispatch(
-            order, technician=technician, by=by, now=now, reasons=reasons, note=note
+            order, technician=technician, by=by, now=now, reasons=reasons, note=reason
         )
         _dispatch_messages([order], now=now, by=by)
     return order
+
+
+#: States a dispatcher reassigns from (改派); a reason is then required.
+REASSIGNABLE = (Status.DISPATCHED, Status.ACCEPTED, Status.APPOINTED)
+
+
+def _manual_refusals(
+    order: WorkOrder, technician: Technician, *, by, now: datetime
+) -> list[rules.Refusal]:
+    """Why ``technician`` is outside ``order``'s candidate pool right now."""
+    policy = selectors.dispatch_policy()
+    hours = selectors.work_hours_table()
+    tech = Technician.objects.select_related("group__area", "home_package_area").get(
+        pk=technician.pk
+    )
+    facts = selectors.technician_facts([tech], now=now, policy=policy, hours=hours)
+    order_area_id = RegionGroup.objects.values_list("area_id", flat=True).get(
+        pk=order.group_id
+    )
+    district_id = tech.group.area.district_id
+    scoped = user_district_id(by)
+    in_pool = tech.group_id == order.group_id or (
+        tech.role in selectors.AREA_STAFF_ROLES and tech.group.area_id == order_area_id
+    )
+    return rules.manual_refusals(
+        facts[tech.pk],
+        selectors.order_facts(order, hours, policy),
+        working_hours=rules.in_working_hours(
+            wo_rules.local(now), policy.workday_start, policy.workday_end
+        ),
+        in_pool=in_pool,
+        same_district=district_id == order.district_id
+        and (scoped is None or scoped == district_id),
+        handed_back=tech.pk in selectors.excluded_technicians([order.pk])[order.pk],
+    )
 
 
 # --- re-dispatch -------------------------------------------------------------------------
@@ -303,8 +369,12 @@ class RunResult:
         }
 
 
-def auto_dispatch_run(*, now: datetime | None = None, by=None) -> RunResult:
-    """One pass of rolling dispatch over all pending orders (滚动派单).
+def auto_dispatch_run(
+    *, now: datetime | None = None, by=None, district_id: int | None = None
+) -> RunResult:
+    """One pass of rolling dispatch over all pending orders (滚动派单), or
+    over one district's areas only (``district_id``: a district-scoped
+    dispatcher's "run now").
 
     1. Only one pass at a time (advisory lock); an overlapping pass returns
        at once with ``skipped``.
@@ -341,11 +411,13 @@ def auto_dispatch_run(*, now: datetime | None = None, by=None) -> RunResult:
             first_response_minutes=service_policy().first_response_minutes,
             result=result,
         )
+        pending = WorkOrder.objects.filter(
+            status=Status.PENDING, group__area__auto_dispatch_enabled=True
+        )
+        if district_id is not None:
+            pending = pending.filter(group__area__district_id=district_id)
         urgent_first = (
-            WorkOrder.objects.filter(
-                status=Status.PENDING, group__area__auto_dispatch_enabled=True
-            )
-            .values("group__area_id")
+            pending.values("group__area_id")
             .annotate(rank=Min("queue_rank"), due=Min("deadline"))
             .order_by("rank", "due", "group__area_id")
         )
@@ -610,11 +682,17 @@ def technician_position_update(
     return technician
 
 
-def rota_generate_week(group: RegionGroup, week_start: date, *, by) -> list[str]:
+def rota_generate_week(
+    group: RegionGroup, week_start: date, *, by, now: datetime | None = None
+) -> list[str]:
     """(Re)generate a group's rest days for the week; leave and off days stay.
 
-    Returns the violations left (e.g. a week fully on leave), for the desk.
+    Any group shape gets a rota: empty, larger than seven, someone on leave
+    all week (no rest day for them). Rest avoids days on which a technician
+    holds open orders where the spread allows. Returns the violations left
+    (no rest day, a crowded day, a rest day with open orders), for the desk.
     """
+    now = now or timezone.now()
     if week_start.weekday() != 0:
         raise InvalidInput("week_start", "请选择周一作为一周的开始")
     technicians = list(group.technicians.order_by("code"))
@@ -635,6 +713,9 @@ def rota_generate_week(group: RegionGroup, week_start: date, *, by) -> list[str]
             week_start,
             unavailable,
             offset=week_start.isocalendar().week,
+            busy=selectors.busy_days(
+                technicians, week_start, today=selectors.local_today(now)
+            ),
         )
         by_code = {t.code: t for t in technicians}
         RotaEntry.objects.bulk_create(
@@ -649,13 +730,20 @@ def rota_generate_week(group: RegionGroup, week_start: date, *, by) -> list[str]
                 for code, day in plan.items()
             ]
         )
-    return rota_violations(group, week_start)
+    return rota_violations(group, week_start, now=now)
 
 
-def rota_violations(group: RegionGroup, week_start: date) -> list[str]:
+def rota_violations(
+    group: RegionGroup, week_start: date, *, now: datetime | None = None
+) -> list[str]:
     technicians = list(group.technicians.order_by("code"))
     entries = selectors.rota_week(technicians, week_start)
-    return rules.rota_violations([t.code for t in technicians], week_start, entries)
+    busy = selectors.busy_days(
+        technicians, week_start, today=selectors.local_today(now or timezone.now())
+    )
+    return rules.rota_violations(
+        [t.code for t in technicians], week_start, entries, busy
+    )
 
 
 def rota_set(

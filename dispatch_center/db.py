@@ -76,6 +76,9 @@ def update_rows_where(
     conditions = [f"{pk_column} = v.pk"]
     for key, value in expect.items():
         f = opts.get_field(key)
+        if value is None:  # "= NULL" is never true
+            conditions.append(f"{table}.{qn(f.column)} IS NULL")
+            continue
         conditions.append(f"{table}.{qn(f.column)} = %s")
         where_params.append(prep(f, value))
     columns = ", ".join(["pk", *(f"c{i}" for i in range(len(fields)))])

@@ -24,6 +24,9 @@ class DomainError(Exception):
         if code:
             self.code = code
 
+    def payload(self) -> dict:
+        return {"code": self.code, "detail": self.detail}
+
 
 class Conflict(DomainError):
     code = "conflict"
@@ -45,6 +48,30 @@ class AlreadyAssigned(DomainError):
     code = "already_assigned"
 
 
+class NotACandidate(DomainError):
+    """The technician is outside the order's candidate pool (manual dispatch).
+
+    ``reason`` says why in one word (``resting``, ``on_leave``, ``off_duty``,
+    ``no_skill``, ``at_capacity``, ``after_hours``, ``other_group``,
+    ``other_district``, ``handed_back``); ``overridable`` whether a dispatcher
+    may still borrow them (调剂) with ``override`` and a reason.
+    """
+
+    code = "not_a_candidate"
+
+    def __init__(self, detail: str, *, reason: str, overridable: bool):
+        super().__init__(detail)
+        self.reason = reason
+        self.overridable = overridable
+
+    def payload(self) -> dict:
+        return {
+            **super().payload(),
+            "reason": self.reason,
+            "overridable": self.overridable,
+        }
+
+
 class InvalidInput(Exception):
     """Bad input found by a service (HTTP 400 ``{field: [message]}``)."""
 
@@ -59,9 +86,7 @@ class Forbidden(Exception):
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(
-            {"code": exc.code, "detail": exc.detail}, status=exc.status_code
-        )
+        return Response(exc.payload(), status=exc.status_code)
     if isinstance(exc, InvalidInput):
         return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Forbidden):

@@ -14,7 +14,21 @@ _DETAIL = {
 }
 _CONFLICT = {
     "type": "object",
-    "properties": {"code": {"type": "string"}, "detail": {"type": "string"}},
+    "properties": {
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "reason": {
+            "type": "string",
+            "description": "not_a_candidate only: resting, on_leave, off_duty, "
+            "handed_back, no_skill, at_capacity, other_district (never "
+            "overridable); other_group, after_hours (overridable)",
+        },
+        "overridable": {
+            "type": "boolean",
+            "description": "not_a_candidate only: whether `override` with a "
+            "`reason` may still send the order there (调剂)",
+        },
+    },
     "required": ["code", "detail"],
 }
 _FIELD_ERRORS = {

@@ -26,7 +26,7 @@ from dispatch_center.errors import (
     IdempotencyConflict,
     InvalidInput,
     InvalidTransition,
-    NotDispatchable,
+    NotACandidate,
 )
 from dispatch_center.history import CREATED, history_record, history_row, history_save
 from dispatch_center.roles import Role, roles_of
@@ -431,29 +431,36 @@ def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[
 
 
 def _compare_and_set(planned: list[tuple[Change, str, dict]], now: datetime) -> set:
-    """``UPDATE … WHERE id = … AND status = <status read>``; the ids that won.
+    """``UPDATE … WHERE id = … AND status = <status read> AND technician =
+    <technician read>``; the ids that won.
 
-    Changes alike (same from/to status, same columns) share one statement:
-    the engine moves thousands of orders from pending to dispatched a pass.
-    Values are concrete (no ``F()``): the history row copies them.
+    The technician is part of what was read: two dispatchers reassigning the
+    same dispatched order at once both read "dispatched, T1"; the first moves
+    it to T2, the second's row no longer says T1 and it loses (without the
+    technician both would win: two SMS, a timeline that disagrees with the
+    order). Changes alike (same from/to status, same columns, same technician
+    read) share one statement: the engine moves thousands of orders from
+    pending to dispatched a pass. Values are concrete (no ``F()``): the history
+    row copies them.
     """
     alike: dict[tuple, list[tuple[Change, dict]]] = defaultdict(list)
     for change, src, values in planned:
-        alike[(src, change.to, frozenset(values))].append((change, values))
+        key = (src, change.order.technician_id, change.to, frozenset(values))
+        alike[key].append((change, values))
     matched: set = set()
-    for (src, to, _columns), batch in alike.items():
+    for (src, technician_id, to, _columns), batch in alike.items():
         if len(batch) == 1:
             change, values = batch[0]
-            if WorkOrder.objects.filter(pk=change.order.pk, status=src).update(
-                status=to, updated_at=now, **values
-            ):
+            if WorkOrder.objects.filter(
+                pk=change.order.pk, status=src, technician_id=technician_id
+            ).update(status=to, updated_at=now, **values):
                 matched.add(change.order.pk)
             continue
         matched |= update_rows_where(
             WorkOrder,
             [(change.order.pk, values) for change, values in batch],
             common={"status": to, "updated_at": now},
-            expect={"status": src},
+            expect={"status": src, "technician": technician_id},
         )
     return matched
 
@@ -507,11 +514,16 @@ def work_order_transition(
     """Move one order; ``InvalidTransition`` if someone else moved it first."""
     change = Change(order, to, reason, dict(fields or {}), event_kind, data)
     if not work_orders_transition([change], by=by, now=now):
-        current = (
+        current, technician = (
             WorkOrder.objects.filter(pk=order.pk)
-            .values_list("status", flat=True)
+            .values_list("status", "technician__code")
             .first()
-        )
+        ) or (None, None)
+        if current == order.status:  # same status, someone else's technician
+            raise InvalidTransition(
+                f"order {order.number} was reassigned to {technician} meanwhile: "
+                "reload and retry"
+            )
         raise InvalidTransition(
             f"order {order.number} is {current} now, not {order.status}: reload and retry"
         )
@@ -567,16 +579,26 @@ def work_order_dispatch(
         )
     with transaction.atomic():
         locked = Technician.objects.select_for_update().get(pk=technician.pk)
+        # Re-checked under the lock: capacity may have filled since the caller
+        # looked (a concurrent dispatch to the same technician).
         if order.product not in locked.skills:
-            raise NotDispatchable(f"{locked.code} has no skill for {order.product}")
+            raise NotACandidate(
+                f"{locked.code} has no skill for {order.product}",
+                reason="no_skill",
+                overridable=False,
+            )
         if locked.status != TechnicianStatus.ON_DUTY:
-            raise NotDispatchable(
-                f"{locked.code} is not on duty ({locked.get_status_display()})"
+            raise NotACandidate(
+                f"{locked.code} is not on duty ({locked.get_status_display()})",
+                reason="on_leave" if locked.status == "leave" else "resting",
+                overridable=False,
             )
         open_count = technician_open_orders(locked)
         if open_count >= locked.max_open_orders:
-            raise NotDispatchable(
-                f"{locked.code} is at capacity ({open_count}/{locked.max_open_orders} open orders)"
+            raise NotACandidate(
+                f"{locked.code} is at capacity ({open_count}/{locked.max_open_orders} open orders)",
+                reason="at_capacity",
+                overridable=False,
             )
         previous = order.technician.code if order.technician_id else None
         minutes = service_policy().first_response_minutes

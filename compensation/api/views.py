@@ -8,9 +8,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch_center.converters import ID_REGEX
-from dispatch_center.errors import InvalidInput
+from dispatch_center.errors import Forbidden, InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
+from org.selectors import user_district_id
 from workorders.api.serializers import CompleteInSerializer, WorkOrderSerializer
 from workorders.api.views import COMPLETERS
 from workorders.selectors import orders_visible_to
@@ -203,6 +204,10 @@ class ClaimViewSet(
         permission_classes=[role_permission(*AUDITORS)],
     )
     def liability(self, request):
+        # Vendors work across districts and the share is computed over all of
+        # a vendor's same-day orders: a city-wide statement.
+        if user_district_id(request.user) is not None:
+            raise Forbidden("定责清单为全市口径，区局范围的用户不能查看")
         month = _month(request)
         threshold = services.compensation_policy().vendor_threshold
         return Response(

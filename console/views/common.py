@@ -17,6 +17,7 @@ ERROR_LEADS = {
     "invalid_transition": gettext_lazy("工单当前状态不允许此操作"),
     "not_dispatchable": gettext_lazy("不能派给该工程师"),
     "already_assigned": gettext_lazy("工单已派给该工程师"),
+    "not_a_candidate": gettext_lazy("该工程师不在本单的候选范围内"),
     "approval_pending": gettext_lazy("该工单已有待审核的申请"),
     "already_called_back": gettext_lazy("该工单已回访"),
     "idempotency_conflict": gettext_lazy("重复提交且内容不同"),

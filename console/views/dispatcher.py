@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dispatch import services as dispatch_services
 from dispatch_center.console import role_required
 from dispatch_center.roles import Role
+from org.selectors import technicians_visible_to, user_district_id
 from sla import services as sla_services
 from sla.models import ApprovalStatus
 from sla.selectors import approvals_visible_to
@@ -165,19 +166,23 @@ def dispatch_order(request, pk):
     form = DispatchForm(request.POST)
     done = None
     if form.is_valid():
-        technician = selectors.technician_in_pool(
-            order, form.cleaned_data["technician"]
+        technician = (
+            technicians_visible_to(request.user)
+            .filter(code=form.cleaned_data["technician"])
+            .first()
         )
         if technician is None:
-            form.add_error("technician", _("该工程师不在本单的候选范围内。"))
+            form.add_error("technician", _("您负责的区局没有这个工号的工程师。"))
         else:
+            # the service applies the candidate pool and the override rules
             done = run(
                 form,
                 lambda: dispatch_services.order_dispatch(
                     order,
                     technician=technician,
                     by=request.user,
-                    note=form.cleaned_data["note"],
+                    reason=form.cleaned_data["reason"],
+                    override=form.cleaned_data["override"],
                 ),
             )
     flash = ""
@@ -280,7 +285,9 @@ def rota_generate(request):
 @role_required(*DESK_ROLES)
 def auto_dispatch(request):
     """Run rolling dispatch now (the engine also runs every minute)."""
-    result = dispatch_services.auto_dispatch_run(by=request.user)
+    result = dispatch_services.auto_dispatch_run(
+        by=request.user, district_id=user_district_id(request.user)
+    )
     if result.skipped:
         messages.warning(request, _("滚动派单正在运行，请稍后再试。"))
     else:

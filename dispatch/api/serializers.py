@@ -5,8 +5,26 @@ from ..models import RotaKind
 
 class DispatchInSerializer(serializers.Serializer):
     technician = serializers.CharField(max_length=32)
+    reason = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="required when reassigning (改派) or with override (调剂)",
+    )
+    override = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="borrow a technician outside the candidate pool (another group "
+        "of the district, or after hours one who did not opt in); never another "
+        "district, never someone resting, on leave, without the skill or full",
+    )
     note = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=500
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="deprecated: read as `reason` when `reason` is empty",
     )
 
 

@@ -13,7 +13,13 @@ from rest_framework.views import APIView
 from dispatch_center.errors import Forbidden, InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
-from org.models import Area, RegionGroup, Technician
+from org.models import RegionGroup, Technician
+from org.selectors import (
+    areas_visible_to,
+    groups_visible_to,
+    technicians_visible_to,
+    user_district_id,
+)
 from workorders.api.serializers import WorkOrderSerializer
 from workorders.selectors import orders_visible_to
 
@@ -33,11 +39,19 @@ def _input(request, serializer_class):
     return ser.validated_data
 
 
-def _technician(code: str, field: str = "technician") -> Technician:
-    technician = Technician.objects.filter(code=code).first()
+def _technician(request, code: str, field: str = "technician") -> Technician:
+    """A technician of the user's district (another district's is unknown)."""
+    technician = technicians_visible_to(request.user).filter(code=code).first()
     if technician is None:
         raise InvalidInput(field, f"未知的装维工程师 unknown technician {code!r}")
     return technician
+
+
+def _group(request, code: str) -> RegionGroup:
+    group = groups_visible_to(request.user).filter(code=code).first()
+    if group is None:
+        raise InvalidInput("group", f"未知的区域组 unknown group {code!r}")
+    return group
 
 
 class OrderDispatchView(APIView):
@@ -53,9 +67,10 @@ class OrderDispatchView(APIView):
         order = _order(request, pk)
         services.order_dispatch(
             order,
-            technician=_technician(data["technician"]),
+            technician=_technician(request, data["technician"]),
             by=request.user,
-            note=data["note"],
+            reason=data["reason"] or data["note"],
+            override=data["override"],
         )
         return Response(WorkOrderSerializer(order).data)
 
@@ -105,7 +120,9 @@ class DispatchRunView(APIView):
         summary="Run rolling dispatch now",
     )
     def post(self, request):
-        result = services.auto_dispatch_run(by=request.user)
+        result = services.auto_dispatch_run(
+            by=request.user, district_id=user_district_id(request.user)
+        )
         return Response(s.RunResultSerializer(result.as_dict()).data)
 
 
@@ -145,17 +162,10 @@ class RotaView(APIView):
         summary="A group's rest rota for a week, with violations",
     )
     def get(self, request):
-        data = _input_query(request)
-        return Response(_rota_payload(data["group"], data["week_start"]))
-
-
-def _input_query(request):
-    ser = s.RotaGenerateInSerializer(data=request.query_params)
-    ser.is_valid(raise_exception=True)
-    group = RegionGroup.objects.filter(code=ser.validated_data["group"]).first()
-    if group is None:
-        raise InvalidInput("group", f"unknown group {ser.validated_data['group']!r}")
-    return {"group": group, "week_start": ser.validated_data["week_start"]}
+        ser = s.RotaGenerateInSerializer(data=request.query_params)
+        ser.is_valid(raise_exception=True)
+        group = _group(request, ser.validated_data["group"])
+        return Response(_rota_payload(group, ser.validated_data["week_start"]))
 
 
 def _rota_payload(group, week_start):
@@ -191,9 +201,7 @@ class RotaGenerateView(APIView):
     )
     def post(self, request):
         data = _input(request, s.RotaGenerateInSerializer)
-        group = RegionGroup.objects.filter(code=data["group"]).first()
-        if group is None:
-            raise InvalidInput("group", f"unknown group {data['group']!r}")
+        group = _group(request, data["group"])
         services.rota_generate_week(group, data["week_start"], by=request.user)
         return Response(_rota_payload(group, data["week_start"]))
 
@@ -208,7 +216,7 @@ class RotaEntryView(APIView):
     )
     def post(self, request):
         data = _input(request, s.RotaEntryInSerializer)
-        technician = _technician(data["technician"])
+        technician = _technician(request, data["technician"])
         services.rota_set(
             technician,
             data["date"],
@@ -232,6 +240,6 @@ class AreaAutoDispatchView(APIView):
     )
     def post(self, request, code):
         data = _input(request, s.AutoDispatchInSerializer)
-        area = get_object_or_404(Area, code=code)
+        area = get_object_or_404(areas_visible_to(request.user), code=code)
         services.area_auto_dispatch_set(area, enabled=data["enabled"], by=request.user)
         return Response(s.AutoDispatchSerializer(area).data)

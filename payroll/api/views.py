@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from dispatch_center.errors import Forbidden, InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
+from org.selectors import technicians_visible_to, user_district_id
 
 from .. import exports, rules, selectors, services
 from ..models import Adjustment, PayrollLine, PayrollRun
@@ -289,14 +290,25 @@ class AdjustmentViewSet(
         return [role_permission(*roles)()]
 
     def get_queryset(self):
-        return Adjustment.objects.select_related("technician", "created_by").order_by(
-            "-month", "-id"
-        )
+        qs = Adjustment.objects.select_related("technician", "created_by")
+        district_id = user_district_id(self.request.user)
+        if district_id is not None:
+            qs = qs.filter(technician__group__area__district_id=district_id)
+        return qs.order_by("-month", "-id")
 
     def create(self, request):
         ser = self.get_serializer(data=request.data)
         ser.is_valid(raise_exception=True)
         data = ser.validated_data
+        if (
+            not technicians_visible_to(request.user)
+            .filter(pk=data["technician"].pk)
+            .exists()
+        ):  # another district's technician is as unknown as a missing one
+            raise InvalidInput(
+                "technician",
+                f"未知的装维工程师 unknown technician {data['technician'].code!r}",
+            )
         adjustment = services.adjustment_create(
             technician=data["technician"],
             month=data["month"],

@@ -229,14 +229,19 @@ def test_queue_queries_do_not_grow_with_the_rows(
     for i in range(3):
         new_order(phone=f"1390000000{i}")
     desk.get(url)  # warm the policy cache and the session
-    with django_assert_max_num_queries(25) as few:
+    with django_assert_max_num_queries(26) as few:
         desk.get(url)
     for i in range(60):
         order = new_order(phone=f"1381{i:07d}", package_area=("P1", "P3")[i % 2])
         if i % 3 == 0:
             WorkOrder.objects.filter(pk=order.pk).update(urge_count=1)
-    for code in ("T1", "T3"):
-        dispatch_to(WorkOrder.objects.filter(status="pending").first(), code)
+    for code, package_area in (("T1", "P1"), ("T3", "P3")):  # each in its district
+        dispatch_to(
+            WorkOrder.objects.filter(
+                status="pending", package_area__code=package_area
+            ).first(),
+            code,
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = desk.get(url)
     assert response.status_code == 200
@@ -269,11 +274,13 @@ def test_dispatch_from_the_candidates(desk):
 def test_reassign_to_the_other_technician(desk):
     order = dispatch_to(new_order(), "T1")
     response = desk.post(
-        f"/console/dispatch/orders/{order.pk}/dispatch/", {"technician": "T2"}
+        f"/console/dispatch/orders/{order.pk}/dispatch/",
+        {"technician": "T2", "reason": "张工车坏了"},
     )
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.technician.code == "T2"
+    assert order.events.filter(kind=EventKind.DISPATCH).last().reason == "张工车坏了"
 
 
 def test_dispatch_refusals_are_messages_not_errors(desk):
@@ -291,7 +298,7 @@ def test_dispatch_refusals_are_messages_not_errors(desk):
         {"technician": "T2"},
         HTTP_HX_REQUEST="true",
     )
-    assert "不能派给该工程师" in refused.content.decode()
+    assert "T2 今日请假，不能派单" in refused.content.decode()
     WorkOrder.objects.filter(pk=order.pk).update(status=Status.CANCELLED)
     closed = desk.post(
         f"/console/dispatch/orders/{order.pk}/dispatch/", {"technician": "T1"}

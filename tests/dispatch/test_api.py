@@ -199,7 +199,8 @@ def test_resting_technicians_are_never_dispatched_to(crm, dispatcher):
     response = dispatcher.post(
         f"{URL}{other}/dispatch/", {"technician": "T1"}, format="json"
     )
-    assert (response.status_code, response.json()["code"]) == (409, "not_dispatchable")
+    assert (response.status_code, response.json()["code"]) == (409, "not_a_candidate")
+    assert response.json()["reason"] == "resting"
     assert "轮休" in response.json()["detail"]
 
 
@@ -389,3 +390,68 @@ def test_no_candidate_orders_can_be_listed(crm, dispatcher):
     run(dispatcher)
     listed = dispatcher.get(f"{URL}?dispatch_flag=no_candidate").json()["results"]
     assert [o["id"] for o in listed] == [stuck]
+
+
+def test_rota_generate_with_a_technician_on_leave_all_week(dispatcher, org):
+    t1 = Technician.objects.get(code="T1")
+    for i in range(7):
+        RotaEntry.objects.create(
+            technician=t1,
+            date=dt.date(2026, 11, 16) + dt.timedelta(days=i),
+            kind="leave",
+        )
+    response = dispatcher.post(
+        "/api/v1/rota/generate/",
+        {"group": "G1", "week_start": "2026-11-16"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    week = response.json()
+    days = {t["technician"]: t["days"] for t in week["technicians"]}
+    assert set(days["T1"].values()) == {"leave"}
+    assert list(days["T2"].values()).count("rest") == 1
+    assert week["violations"] == []
+
+
+def test_rota_generate_for_an_empty_group(dispatcher, org):
+    from org.models import Area, RegionGroup
+
+    RegionGroup.objects.create(code="G9", name="空组", area=Area.objects.get(code="A1"))
+    response = dispatcher.post(
+        "/api/v1/rota/generate/",
+        {"group": "G9", "week_start": "2026-11-16"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["technicians"] == []
+
+
+def test_a_rest_day_on_which_the_technician_holds_an_order_is_a_warning(
+    crm, dispatcher, tech1
+):
+    order_id = new_order(crm, "W1", package_area="P1")
+    dispatcher.post(f"{URL}{order_id}/dispatch/", {"technician": "T1"}, format="json")
+    tech1.post(f"{URL}{order_id}/accept/")
+    contact = tech1.post(
+        f"{URL}{order_id}/contact/",
+        {
+            "appointment_start": "2026-11-24T10:00:00+08:00",  # next Tuesday
+            "appointment_end": "2026-11-24T12:00:00+08:00",
+        },
+        format="json",
+    )
+    assert contact.status_code == 200, contact.json()
+    generated = dispatcher.post(
+        "/api/v1/rota/generate/",
+        {"group": "G1", "week_start": "2026-11-23"},
+        format="json",
+    ).json()
+    t1_days = next(t for t in generated["technicians"] if t["technician"] == "T1")
+    assert t1_days["days"]["2026-11-24"] == ""  # the generator avoided it
+    assert generated["violations"] == []
+    edited = dispatcher.post(
+        "/api/v1/rota/entries/",
+        {"technician": "T1", "date": "2026-11-24", "kind": "rest"},
+        format="json",
+    ).json()
+    assert "T1 11-24 轮休，但当天有未完成的工单" in edited["violations"]

@@ -134,3 +134,77 @@ def test_two_passes_at_once_do_the_work_once(org):
     assert assigned == 6
     assert WorkOrderEvent.objects.filter(order_id__in=ids, kind="dispatch").count() == 6
     assert WorkOrderEvent.objects.filter(order_id__in=ids, kind="notify").count() == 6
+
+
+def test_two_reassignments_at_once_one_wins_the_other_gets_409(org):
+    """Both dispatchers read "dispatched to T1" and reassign at the same moment,
+    to different technicians: exactly one 200, one 409, one SMS, and the
+    timeline agrees with the order (compare-and-set on the technician)."""
+    from tests.conftest import client_for
+
+    Technician.objects.filter(code__in=["T1", "T2"]).update(max_open_orders=50)
+    Technician.objects.create(
+        code="T4",
+        name="赵工",
+        phone="13800000004",
+        group=Technician.objects.get(code="T1").group,
+        skills=["ftth_broadband"],
+        max_open_orders=50,
+    )
+    desks = [client_for(make_user(f"race-desk-{i}", "dispatcher")) for i in range(2)]
+    trials = 10
+    with time_machine.travel(local_time(2026, 11, 20, 10, 0), tick=True):
+        ids = _orders(trials)
+        for order_id in ids:
+            order = WorkOrder.objects.select_related("technician", "customer").get(
+                pk=order_id
+            )
+            order_dispatch(order, technician=Technician.objects.get(code="T1"), by=None)
+        for order_id in ids:
+            barrier = threading.Barrier(2)
+            answers = {}
+
+            def reassign(
+                desk, code, order_id=order_id, barrier=barrier, answers=answers
+            ):
+                try:
+                    barrier.wait()
+                    answers[code] = desk.post(
+                        f"/api/v1/work-orders/{order_id}/dispatch/",
+                        {"technician": code, "reason": "改派测试"},
+                        format="json",
+                    )
+                finally:
+                    connections.close_all()
+
+            threads = [
+                threading.Thread(target=reassign, args=(desk, code))
+                for desk, code in zip(desks, ("T2", "T4"), strict=True)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            statuses = sorted(r.status_code for r in answers.values())
+            assert statuses == [200, 409], {
+                c: (r.status_code, r.json()) for c, r in answers.items()
+            }
+            loser = next(r for r in answers.values() if r.status_code == 409)
+            assert loser.json()["code"] == "invalid_transition"
+            order = WorkOrder.objects.get(pk=order_id)
+            winner = next(c for c, r in answers.items() if r.status_code == 200)
+            assert order.technician.code == winner
+            last = (
+                WorkOrderEvent.objects.filter(order_id=order_id, kind="dispatch")
+                .order_by("id")
+                .last()
+            )
+            assert last.data["technician"] == winner
+            assert (
+                WorkOrderEvent.objects.filter(
+                    order_id=order_id, kind="dispatch"
+                ).count()
+                == 2
+            )
+            sms = WorkOrderEvent.objects.filter(order_id=order_id, kind="notify")
+            assert sms.count() == 2  # the first dispatch's and the winner's

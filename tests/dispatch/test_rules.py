@@ -268,3 +268,57 @@ def test_the_default_policy_weighs_an_hour_of_work_like_half_a_kilometre():
     far_idle = tech("FI", position=(34.609, 119.22))  # ~1 km away
     ranked, _ = rules.rank([far_idle, near_busy], ORDER, weights, working_hours=True)
     assert codes(ranked) == ["NB", "FI"]
+
+
+WEEK = [MONDAY + dt.timedelta(days=i) for i in range(7)]
+
+
+@pytest.mark.parametrize(
+    ("size", "away"),
+    [
+        (0, {}),  # an empty group
+        (1, {}),
+        (9, {}),  # more than seven: two a day at most
+        (14, {}),
+        (3, {"T0": set(WEEK)}),  # on leave all week
+        (3, {"T0": set(WEEK), "T1": set(WEEK[:6])}),  # one day left to rest
+        (2, {"T0": set(WEEK), "T1": set(WEEK)}),  # nobody works
+    ],
+)
+def test_any_group_shape_gets_a_rota_and_its_violations(size, away):
+    codes_ = [f"T{i}" for i in range(size)]
+    plan = rules.rota_generate(codes_, MONDAY, away)
+    for code in codes_:
+        if away.get(code) == set(WEEK):
+            assert code not in plan  # nothing to rest from
+        else:
+            assert plan[code] not in away.get(code, set())
+    entries = {c: {d: "leave" for d in away.get(c, ())} for c in codes_}
+    for code, day in plan.items():
+        entries[code][day] = "rest"
+    assert rules.rota_violations(codes_, MONDAY, entries) == []
+
+
+def test_a_week_fully_on_leave_is_no_violation_but_six_days_without_rest_is():
+    entries = {
+        "A": {d: "leave" for d in WEEK},
+        "B": {d: "leave" for d in WEEK[:6]},  # works Sunday, no rest day
+    }
+    assert rules.rota_violations(["A", "B"], MONDAY, entries) == ["B 本周没有轮休日"]
+
+
+def test_rest_avoids_a_day_with_open_orders():
+    wednesday = WEEK[2]
+    plain = rules.rota_generate(["A"], MONDAY, {}, offset=2)
+    assert plain["A"] == wednesday  # where the rotation would put it
+    plan = rules.rota_generate(["A"], MONDAY, {}, offset=2, busy={"A": {wednesday}})
+    assert plan["A"] != wednesday
+
+
+def test_a_rest_day_with_open_orders_is_a_warning():
+    wednesday = WEEK[2]
+    entries = {"A": {wednesday: "rest"}, "B": {WEEK[3]: "rest"}}
+    problems = rules.rota_violations(
+        ["A", "B"], MONDAY, entries, {"A": {wednesday}, "B": {WEEK[4]}}
+    )
+    assert problems == ["A 11-18 轮休，但当天有未完成的工单"]

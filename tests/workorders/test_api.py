@@ -381,10 +381,11 @@ def test_dispatch_to_unknown_technician_is_400(dispatcher, order_id):
     assert "T99" in response.json()["technician"][0]
 
 
-def test_dispatch_without_the_skill_is_not_dispatchable(crm, dispatcher):
-    order_id = create(crm, product="itv_hd").json()["id"]
-    response = act(dispatcher, order_id, "dispatch", {"technician": "T3"})
-    assert (response.status_code, response.json()["code"]) == (409, "not_dispatchable")
+def test_dispatch_without_the_skill_is_not_a_candidate(crm, dispatcher):
+    order_id = create(crm, product="fixed_phone").json()["id"]
+    response = act(dispatcher, order_id, "dispatch", {"technician": "T1"})
+    assert (response.status_code, response.json()["code"]) == (409, "not_a_candidate")
+    assert response.json()["reason"] == "no_skill"
 
 
 def test_dispatch_respects_capacity(crm, dispatcher):
@@ -392,7 +393,8 @@ def test_dispatch_respects_capacity(crm, dispatcher):
     assert act(dispatcher, ids[0], "dispatch", {"technician": "T2"}).status_code == 200
     assert act(dispatcher, ids[1], "dispatch", {"technician": "T2"}).status_code == 200
     response = act(dispatcher, ids[2], "dispatch", {"technician": "T2"})
-    assert (response.status_code, response.json()["code"]) == (409, "not_dispatchable")
+    assert (response.status_code, response.json()["code"]) == (409, "not_a_candidate")
+    assert response.json()["reason"] == "at_capacity"
     assert "2/2" in response.json()["detail"]
     assert WorkOrder.objects.get(id=ids[2]).status == Status.PENDING
 
