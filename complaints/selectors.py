@@ -23,6 +23,7 @@ from django.db.models import (
 )
 
 from dispatch_center.roles import Role, roles_of
+from org.models import StaffProfile
 from workorders.models import Kind, Status, WorkOrder
 
 from . import rules
@@ -75,6 +76,47 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     if profile is not None and profile.district_id is not None:
         qs = qs.filter(Q(district_id=profile.district_id) | Q(district__isnull=True))
     return qs
+
+
+#: Roles that work every complaint of their scope (96133 back office, city
+#: quality department, determination).
+BACK_OFFICE_READERS = frozenset({Role.SUPERVISOR, Role.MANAGER})
+
+
+def complaints_for_desk(user) -> QuerySet[Complaint]:
+    """The complaints desk's scope, the union of what each of the user's roles sees.
+
+    - supervisors and managers: as the API (``complaints_visible_to``);
+    - a responsible department's handler: the complaints assigned to its own
+      department (``StaffProfile.department``), in its district when scoped;
+      none without a department;
+    - a hotline agent: the complaints they opened.
+    """
+    roles = roles_of(user)
+    if roles & BACK_OFFICE_READERS:
+        return complaints_visible_to(user)
+    match = Q(pk__in=[])
+    if Role.DEPARTMENT_HANDLER in roles:
+        profile = getattr(user, "staff_profile", None)
+        department = profile.department.strip() if profile is not None else ""
+        if department:
+            mine = Q(department=department)
+            if profile.district_id is not None:
+                mine &= Q(district_id=profile.district_id)
+            match |= mine
+    if Role.HOTLINE_AGENT in roles:
+        match |= Q(created_by=user)
+    return complaints_detailed().filter(match)
+
+
+def known_departments(district_id: int | None = None) -> list[str]:
+    """Departments that have a handler (suggestions when assigning one)."""
+    qs = StaffProfile.objects.exclude(department="").filter(
+        user__is_active=True, user__groups__name=Role.DEPARTMENT_HANDLER
+    )
+    if district_id is not None:
+        qs = qs.filter(Q(district_id=district_id) | Q(district__isnull=True))
+    return sorted(set(qs.values_list("department", flat=True)))
 
 
 def categories() -> list[dict]:
