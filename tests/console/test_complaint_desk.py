@@ -126,7 +126,12 @@ def test_every_step_through_the_desk_to_a_published_penalty(org, clock):
     assert ticket.status == PenaltyStatus.PUBLISHED
     # the timeline shows every step, by whom
     page = manager.get(f"{DESK}{complaint.pk}/").content.decode()
-    for line in ("前台提交投诉", "派往海州区局", "派给责任部门网络维护中心", "已答复用户"):
+    for line in (
+        "前台提交投诉",
+        "派往海州区局",
+        "派给责任部门网络维护中心",
+        "已答复用户",
+    ):
         assert line in page
     assert "公布处罚单" in page and "dept1" in page
 
@@ -146,9 +151,7 @@ def test_a_department_handler_sees_only_its_own_department(org, clock):
     assert theirs.status == "department"
 
 
-def test_a_handler_of_the_same_department_in_another_district_sees_nothing(
-    org, clock
-):
+def test_a_handler_of_the_same_department_in_another_district_sees_nothing(org, clock):
     sup = make_user("sup1", "supervisor")
     at_department(sup, "网络维护中心")
     client = as_user(handler("dept2", "网络维护中心", district="D2"))
@@ -168,7 +171,10 @@ def test_a_department_handler_cannot_route_a_complaint(org, clock):
     complaint_submit(complaint, by=agent)
     client = as_user(handler("dept1", "网络维护中心"))
     # not even visible before it reaches the department
-    assert post(client, complaint, "dispatch-to-city", {"district": "D1"}).status_code == 404
+    assert (
+        post(client, complaint, "dispatch-to-city", {"district": "D1"}).status_code
+        == 404
+    )
 
 
 def test_the_wrong_role_at_a_step_is_refused_and_nothing_changes(org, clock):
@@ -215,7 +221,9 @@ def test_a_human_cause_without_a_penalty_is_refused(org, clock):
     complaint_return_ticket(complaint, by=sup)
     complaint_callback_customer(complaint, satisfied=True, by=sup)
     manager = as_user(make_user("mgr1", "manager"))
-    response = post(manager, complaint, "determine-responsibility", {"outcome": "human"})
+    response = post(
+        manager, complaint, "determine-responsibility", {"outcome": "human"}
+    )
     assert response.status_code == 400
     assert "人为原因须指定处罚对象" in response.content.decode()
     complaint.refresh_from_db()
