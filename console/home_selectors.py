@@ -191,15 +191,19 @@ def finance_home(user, *, now: datetime, today) -> FinanceHome:
         ),
     )
     near = _claims_near_limit(user, now=now)
+
+    def money(value) -> Decimal:
+        return Decimal(value or zero).quantize(zero)
+
     return FinanceHome(
         to_audit=figures["to_audit"],
-        to_audit_amount=figures["to_audit_amount"] or zero,
+        to_audit_amount=money(figures["to_audit_amount"]),
         to_pay=figures["to_pay"],
-        to_pay_amount=figures["to_pay_amount"] or zero,
+        to_pay_amount=money(figures["to_pay_amount"]),
         near_limit=list(near[:LIST_LIMIT]),
         near_limit_count=near.count(),
         paid_count=figures["paid"],
-        paid_amount=figures["paid_amount"] or zero,
+        paid_amount=money(figures["paid_amount"]),
         month=month,
     )
 
