@@ -18,15 +18,21 @@ FRONT = BACK_OFFICE | {Role.HOTLINE_AGENT}
 
 #: action → (steps it applies to, roles that may take it there, button label)
 ACTIONS: dict[str, tuple[dict[str, frozenset], object]] = {
+    # the step's own action first (the desk opens it), then the side ways
     rules.SUBMIT: ({rules.FRONT_DESK: FRONT}, _("提交至后台复核")),
-    rules.CLOSE: (
-        {rules.FRONT_DESK: FRONT, rules.REVIEW: BACK_OFFICE},
-        _("直接答复用户并结案"),
-    ),
     rules.DISPATCH_TO_CITY: ({rules.REVIEW: BACK_OFFICE}, _("复核并派往责任地市")),
     rules.ASSIGN_DEPARTMENT: ({rules.CITY: BACK_OFFICE}, _("派给责任部门")),
     rules.ANSWER_CUSTOMER: ({rules.DEPARTMENT: DEPARTMENT}, _("已答复用户")),
     rules.RETURN_TICKET: ({rules.RETURN: DEPARTMENT}, _("返单")),
+    rules.CALLBACK_CUSTOMER: ({rules.CALLBACK: BACK_OFFICE}, _("记录回访")),
+    rules.DETERMINE: (
+        {rules.DETERMINATION: frozenset({Role.MANAGER})},
+        _("责任认定并结案"),
+    ),
+    rules.CLOSE: (
+        {rules.FRONT_DESK: FRONT, rules.REVIEW: BACK_OFFICE},
+        _("直接答复用户并结案"),
+    ),
     rules.WRONG_DISPATCH: (
         {rules.CITY: BACK_OFFICE, rules.DEPARTMENT: DEPARTMENT},
         _("派单错误，退回上一环节"),
@@ -34,11 +40,6 @@ ACTIONS: dict[str, tuple[dict[str, frozenset], object]] = {
     rules.SUPERVISE: (
         dict.fromkeys(rules.SUPERVISABLE, BACK_OFFICE),
         _("督办"),
-    ),
-    rules.CALLBACK_CUSTOMER: ({rules.CALLBACK: BACK_OFFICE}, _("记录回访")),
-    rules.DETERMINE: (
-        {rules.DETERMINATION: frozenset({Role.MANAGER})},
-        _("责任认定并结案"),
     ),
 }
 
