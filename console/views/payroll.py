@@ -206,7 +206,7 @@ def run_action(request, pk: int, action: str):
         if run(form, lambda: service(run_, by=request.user)) is not None:
             messages.success(
                 request,
-                _("%(month)s第%(version)s版已%(status)s。")
+                _("%(month)s第%(version)s版：%(status)s。")
                 % {
                     "month": run_.month,
                     "version": run_.version,

@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
     animation: false,
     tooltip: { trigger: "axis" },
     legend: { data: data.labels },
-    grid: { left: 40, right: 16, bottom: 90 },
+    grid: { left: 40, right: 16, bottom: 120 },
     xAxis: { type: "category", data: data.categories, axisLabel: { rotate: 40, interval: 0 } },
     yAxis: { type: "value", minInterval: 1 },
     series: [
