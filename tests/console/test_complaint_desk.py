@@ -281,3 +281,9 @@ def test_the_analysis_is_for_the_back_office(org, clock):
     assert client.get(f"{DESK}analysis/").status_code == 403
     tech = as_user(make_user("t9", "technician"))
     assert tech.get(DESK).status_code == 403
+
+
+def test_the_desk_speaks_english_on_request(org, clock):
+    client = as_user(make_user("sup1", "supervisor"))
+    page = client.get(DESK, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Complaints desk" in page and "All open" in page
