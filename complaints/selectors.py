@@ -184,20 +184,50 @@ class Staff:
     """
 
     by_role: dict[str, list[tuple[Person, int | None]]] = field(default_factory=dict)
+    #: department name → its handlers (责任部门处理人) with their district
+    by_department: dict[str, list[tuple[Person, int | None]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def load(cls) -> Staff:
         by_role: dict[str, list[tuple[Person, int | None]]] = defaultdict(list)
-        roles = [Role.HOTLINE_AGENT, Role.SUPERVISOR, Role.MANAGER]
+        by_department: dict[str, list[tuple[Person, int | None]]] = defaultdict(list)
+        roles = [
+            Role.HOTLINE_AGENT,
+            Role.SUPERVISOR,
+            Role.MANAGER,
+            Role.DEPARTMENT_HANDLER,
+        ]
         rows = (
             get_user_model()
             .objects.filter(is_active=True, groups__name__in=roles)
-            .values_list("id", "username", "groups__name", "staff_profile__district_id")
+            .values_list(
+                "id",
+                "username",
+                "groups__name",
+                "staff_profile__district_id",
+                "staff_profile__department",
+            )
             .order_by("id")
         )
-        for user_id, username, role, district_id in rows:
-            by_role[role].append((Person(user_id, username), district_id))
-        return cls(dict(by_role))
+        for user_id, username, role, district_id, department in rows:
+            person = Person(user_id, username)
+            if role == Role.DEPARTMENT_HANDLER:
+                if department:
+                    by_department[department.strip()].append((person, district_id))
+            else:
+                by_role[role].append((person, district_id))
+        return cls(dict(by_role), dict(by_department))
+
+    def of_department(self, department: str, district_id: int | None) -> list[Person]:
+        """A department's handlers: those of the complaint's district, or
+        city-wide ones (a handler scoped to another district never)."""
+        return [
+            p
+            for p, d in self.by_department.get(department.strip(), [])
+            if d is None or d == district_id
+        ]
 
     def of_role(self, role: str, district_id: int | None) -> list[Person]:
         people = self.by_role.get(role, [])

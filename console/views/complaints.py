@@ -232,6 +232,9 @@ def act(request, pk: int, action: str):
                 _("投诉%(number)s：%(action)s，已完成。")
                 % {"number": complaint.number, "action": f.action_label(action)},
             )
+            if selectors.complaint_for(request.user, complaint.pk) is None:
+                # e.g. a department sent a wrongly dispatched ticket back
+                return redirect("console-complaints")
             return redirect("console-complaint", pk=complaint.pk)
     messages.error(request, form_errors_text(form))
     complaint = _complaint_or_404(request, pk)

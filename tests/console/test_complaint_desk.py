@@ -287,3 +287,31 @@ def test_the_desk_speaks_english_on_request(org, clock):
     client = as_user(make_user("sup1", "supervisor"))
     page = client.get(DESK, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Complaints desk" in page and "All open" in page
+
+
+def test_a_department_sends_a_wrongly_dispatched_ticket_back_to_the_city(org, clock):
+    sup = make_user("sup1", "supervisor")
+    complaint = at_department(sup, "网络维护中心")
+    client = as_user(handler("dept1", "网络维护中心"))
+    response = post(client, complaint, "wrong-dispatch", {"note": "不属本部门"})
+    # the ticket left the department: back to the queue, not to a 404
+    assert response["Location"] == DESK
+    complaint.refresh_from_db()
+    assert (complaint.status, complaint.department) == ("city", "")
+
+
+def test_the_departments_handlers_are_told_when_a_ticket_reaches_them(org, clock):
+    from notifications.models import Notification
+
+    sup = make_user("sup1", "supervisor")
+    ours = handler("dept1", "网络维护中心")
+    elsewhere = handler("dept2", "网络维护中心", district="D2")
+    other_department = handler("dept3", "营业部")
+    at_department(sup, "网络维护中心")
+    told = set(
+        Notification.objects.filter(topic="complaint_step").values_list(
+            "recipient_user__username", flat=True
+        )
+    )
+    assert ours.username in told
+    assert elsewhere.username not in told and other_department.username not in told
