@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connections
 from django.utils import timezone
 
 from compensation.models import Claim, ClaimStatus, Recharge
@@ -36,6 +37,10 @@ WIDE = {"viewport": {"width": 1440, "height": 900}}
 
 @pytest.fixture
 def city(transactional_db):
+    # The previous browser test ended every other PostgreSQL session
+    # (conftest's ``_no_session_left_behind``), possibly this thread's
+    # connection too: start from a fresh one.
+    connections.close_all()
     org_import(ORG)
     for username, role in (
         ("agent1", "hotline_agent"),
