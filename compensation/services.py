@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -393,6 +394,43 @@ def claim_pay(claim_id: int, *, by, now: datetime | None = None) -> Claim:
             now=now,
         )
     return claim
+
+
+@dataclass
+class BulkPayment:
+    paid: list[Claim]
+    already: list[Claim]
+    failed: dict[int, str]
+
+
+def claims_pay(claim_ids: list[int], *, by, now: datetime | None = None) -> BulkPayment:
+    """后台充值 of a batch of approved claims, each through ``claim_pay``.
+
+    Each claim is paid in its own transaction (a recharge is an outside
+    call: one failing claim must not undo the others), and ``claim_pay``'s
+    row lock and idempotency key keep it to once per claim even when the
+    batch is submitted twice or overlaps another one. A claim paid before
+    (by this batch's twin, or earlier) is listed in ``already``; one not
+    approved, or whose recharge failed, in ``failed`` with the reason.
+    """
+    now = now or timezone.now()
+    result = BulkPayment(paid=[], already=[], failed={})
+    ids = sorted(set(claim_ids))
+    # Only for the report: a twin paying between this read and the row lock
+    # is reported as ours; the payment itself still happens once.
+    paid_before = set(
+        Claim.objects.filter(pk__in=ids, status=ClaimStatus.PAID).values_list(
+            "pk", flat=True
+        )
+    )
+    for claim_id in ids:
+        try:
+            claim = claim_pay(claim_id, by=by, now=now)
+        except DomainError as exc:
+            result.failed[claim_id] = exc.detail
+            continue
+        (result.already if claim_id in paid_before else result.paid).append(claim)
+    return result
 
 
 # --- the pay-limit scan -------------------------------------------------------------------

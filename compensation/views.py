@@ -1,10 +1,13 @@
 """Console pages of 慢必赔: the monthly list of paid compensation."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dispatch_center.console import role_required
 from dispatch_center.errors import DomainError, InvalidInput
@@ -57,7 +60,7 @@ def audit_page(request):
     claims = (
         selectors.claims_visible_to(request.user)
         .filter(status=status)
-        .select_related("work_order", "district", "vendor")
+        .select_related("work_order", "district", "vendor", "technician")
         .order_by("pay_by", "id")[:500]
     )
     return render(
@@ -68,6 +71,9 @@ def audit_page(request):
             "status": status,
             "statuses": [(s, ClaimStatus(s).label) for s in AUDIT_STATUSES],
             "can_pay": has_role(request.user, Role.FINANCE),
+            "bulk": status == "pending_review"
+            or (status == "approved" and has_role(request.user, Role.FINANCE)),
+            "now": timezone.now(),
         },
     )
 
@@ -90,6 +96,32 @@ def _audit_action(request):
                 claim, by=request.user, reason=request.POST.get("reason", "")
             )
             messages.success(request, f"已驳回工单 {claim.work_order.number} 的补偿")
+        elif action == "pay_bulk":
+            if not has_role(request.user, Role.FINANCE):
+                raise PermissionDenied
+            ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
+            allowed = list(visible.filter(pk__in=ids).values_list("pk", flat=True))
+            if not allowed:
+                messages.error(request, _("请先勾选要充值的补偿"))
+                return
+            result = services.claims_pay(allowed, by=request.user)
+            total = sum((c.amount for c in result.paid), Decimal("0.00"))
+            messages.success(
+                request,
+                _("已充值 %(n)s 条，共 %(amount)s 元")
+                % {"n": len(result.paid), "amount": total},
+            )
+            if result.already:
+                messages.info(
+                    request,
+                    _("%(n)s 条此前已充值，未重复充值") % {"n": len(result.already)},
+                )
+            for claim_id, reason in result.failed.items():
+                messages.error(
+                    request,
+                    _("补偿 %(id)s 未充值：%(reason)s")
+                    % {"id": claim_id, "reason": reason},
+                )
         elif action == "pay":
             if not has_role(request.user, Role.FINANCE):
                 raise PermissionDenied

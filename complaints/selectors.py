@@ -23,6 +23,7 @@ from django.db.models import (
 )
 
 from dispatch_center.roles import Role, roles_of
+from org.models import StaffProfile
 from workorders.models import Kind, Status, WorkOrder
 
 from . import rules
@@ -75,6 +76,47 @@ def complaints_visible_to(user) -> QuerySet[Complaint]:
     if profile is not None and profile.district_id is not None:
         qs = qs.filter(Q(district_id=profile.district_id) | Q(district__isnull=True))
     return qs
+
+
+#: Roles that work every complaint of their scope (96133 back office, city
+#: quality department, determination).
+BACK_OFFICE_READERS = frozenset({Role.SUPERVISOR, Role.MANAGER})
+
+
+def complaints_for_desk(user) -> QuerySet[Complaint]:
+    """The complaints desk's scope, the union of what each of the user's roles sees.
+
+    - supervisors and managers: as the API (``complaints_visible_to``);
+    - a responsible department's handler: the complaints assigned to its own
+      department (``StaffProfile.department``), in its district when scoped;
+      none without a department;
+    - a hotline agent: the complaints they opened.
+    """
+    roles = roles_of(user)
+    if roles & BACK_OFFICE_READERS:
+        return complaints_visible_to(user)
+    match = Q(pk__in=[])
+    if Role.DEPARTMENT_HANDLER in roles:
+        profile = getattr(user, "staff_profile", None)
+        department = profile.department.strip() if profile is not None else ""
+        if department:
+            mine = Q(department=department)
+            if profile.district_id is not None:
+                mine &= Q(district_id=profile.district_id)
+            match |= mine
+    if Role.HOTLINE_AGENT in roles:
+        match |= Q(created_by=user)
+    return complaints_detailed().filter(match)
+
+
+def known_departments(district_id: int | None = None) -> list[str]:
+    """Departments that have a handler (suggestions when assigning one)."""
+    qs = StaffProfile.objects.exclude(department="").filter(
+        user__is_active=True, user__groups__name=Role.DEPARTMENT_HANDLER
+    )
+    if district_id is not None:
+        qs = qs.filter(Q(district_id=district_id) | Q(district__isnull=True))
+    return sorted(set(qs.values_list("department", flat=True)))
 
 
 def categories() -> list[dict]:
@@ -142,20 +184,50 @@ class Staff:
     """
 
     by_role: dict[str, list[tuple[Person, int | None]]] = field(default_factory=dict)
+    #: department name → its handlers (责任部门处理人) with their district
+    by_department: dict[str, list[tuple[Person, int | None]]] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def load(cls) -> Staff:
         by_role: dict[str, list[tuple[Person, int | None]]] = defaultdict(list)
-        roles = [Role.HOTLINE_AGENT, Role.SUPERVISOR, Role.MANAGER]
+        by_department: dict[str, list[tuple[Person, int | None]]] = defaultdict(list)
+        roles = [
+            Role.HOTLINE_AGENT,
+            Role.SUPERVISOR,
+            Role.MANAGER,
+            Role.DEPARTMENT_HANDLER,
+        ]
         rows = (
             get_user_model()
             .objects.filter(is_active=True, groups__name__in=roles)
-            .values_list("id", "username", "groups__name", "staff_profile__district_id")
+            .values_list(
+                "id",
+                "username",
+                "groups__name",
+                "staff_profile__district_id",
+                "staff_profile__department",
+            )
             .order_by("id")
         )
-        for user_id, username, role, district_id in rows:
-            by_role[role].append((Person(user_id, username), district_id))
-        return cls(dict(by_role))
+        for user_id, username, role, district_id, department in rows:
+            person = Person(user_id, username)
+            if role == Role.DEPARTMENT_HANDLER:
+                if department:
+                    by_department[department.strip()].append((person, district_id))
+            else:
+                by_role[role].append((person, district_id))
+        return cls(dict(by_role), dict(by_department))
+
+    def of_department(self, department: str, district_id: int | None) -> list[Person]:
+        """A department's handlers: those of the complaint's district, or
+        city-wide ones (a handler scoped to another district never)."""
+        return [
+            p
+            for p, d in self.by_department.get(department.strip(), [])
+            if d is None or d == district_id
+        ]
 
     def of_role(self, role: str, district_id: int | None) -> list[Person]:
         people = self.by_role.get(role, [])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import dispatcher, hotline, order, technician
+from .views import complaints, dispatcher, home, hotline, order, payroll, technician
 
 urlpatterns = [
     path("dispatch/", dispatcher.desk, name="console-dispatcher"),
@@ -40,4 +40,42 @@ urlpatterns = [
         name="console-tech-action",
     ),
     path("orders/<int:pk>/", order.order_detail, name="console-order"),
+    # the desks of issue 14: complaints, payroll, each role's home
+    path("complaints/", complaints.desk, name="console-complaints"),
+    path(
+        "complaints/analysis/",
+        complaints.analysis,
+        name="console-complaint-analysis",
+    ),
+    path("complaints/<int:pk>/", complaints.detail, name="console-complaint"),
+    path(
+        "complaints/<int:pk>/<str:action>/",
+        complaints.act,
+        name="console-complaint-action",
+    ),
+    path(
+        "complaints/penalties/<int:pk>/publish/",
+        complaints.penalty_publish,
+        name="console-penalty-publish",
+    ),
+    path("payroll/", payroll.runs, name="console-payroll"),
+    path("payroll/compute/", payroll.compute, name="console-payroll-compute"),
+    path("payroll/runs/<int:pk>/", payroll.run_detail, name="console-payroll-run"),
+    path(
+        "payroll/runs/<int:pk>/lines/<int:line_id>/",
+        payroll.line_items,
+        name="console-payroll-line",
+    ),
+    path(
+        "payroll/runs/<int:pk>/do/<str:action>/",
+        payroll.run_action,
+        name="console-payroll-action",
+    ),
+    path("payroll/runs/<int:pk>/diff/", payroll.diff, name="console-payroll-diff"),
+    path(
+        "payroll/runs/<int:pk>/export/",
+        payroll.export,
+        name="console-payroll-export",
+    ),
+    path("home/", home.home, name="console-home"),
 ]

@@ -50,7 +50,15 @@ DEMO_USERS: list[tuple[str, str | None, str, str]] = [
     ),
     ("finance", Role.FINANCE, "赵丽", "业务集中支撑中心：稽核补偿清单、工资核算"),
     ("crm", Role.CRM, "CRM系统", "CRM接口账号：REST建单/查询/撤单（Token认证）"),
+    (
+        "dept_network",
+        Role.DEPARTMENT_HANDLER,
+        "钱伟",
+        "责任部门处理人（海州区局网络维护中心）：只看派给本部门的投诉，答复用户并返单",
+    ),
 ]
+#: The demo department handler's department (派给责任部门 with this name).
+DEMO_DEPARTMENT = "网络维护中心"
 TECHNICIAN_DUTY = (
     "装维工程师（手机）：接单、首次联系预约、上门、报竣、申请挂起/改约/提前升级"
 )

@@ -34,6 +34,7 @@ from complaints.models import Callback, Complaint, ComplaintSubCategory
 from complaints.services import flow
 from complaints.services.intake import ComplaintIn, complaint_create
 from complaints.services.penalties import PenaltyIn
+from demo.constants import DEMO_DEPARTMENT
 from dispatch.models import RotaEntry
 from dispatch.services import (
     area_auto_dispatch_set,
@@ -42,7 +43,14 @@ from dispatch.services import (
     rota_set,
     technician_position_update,
 )
-from org.models import Area, PackageArea, RegionGroup, Technician, TechnicianRole
+from org.models import (
+    Area,
+    District,
+    PackageArea,
+    RegionGroup,
+    Technician,
+    TechnicianRole,
+)
 from payroll.models import PayrollRun
 from payroll.services import payroll_run_create, payroll_run_lock, payroll_run_review
 from reports.services import report_publish
@@ -280,7 +288,12 @@ def seed_complaints(now: datetime, rng: random.Random, out: DeskCounts) -> None:
     agent, manager = _user("agent"), _user("manager")
     subs = list(ComplaintSubCategory.objects.filter(active=True).order_by("code"))
     completed = list(
-        WorkOrder.objects.filter(status=rules.COMPLETED, technician__isnull=False)
+        # in the first district, where the demo department handler works
+        WorkOrder.objects.filter(
+            status=rules.COMPLETED,
+            technician__isnull=False,
+            district=District.objects.order_by("code").first(),
+        )
         .select_related("customer", "district", "technician")
         .order_by("-completed_at")[:20]
     )
@@ -290,7 +303,7 @@ def seed_complaints(now: datetime, rng: random.Random, out: DeskCounts) -> None:
             c, district=c.work_order.district.code, by=manager, now=t
         ),
         lambda c, t: flow.complaint_assign_department(
-            c, department="装维部", by=manager, now=t
+            c, department=DEMO_DEPARTMENT, by=manager, now=t
         ),
         lambda c, t: flow.complaint_answer_customer(
             c, answer="已致电客户致歉并重新上门处理", by=manager, now=t

@@ -9,6 +9,7 @@ from rest_framework.authtoken.models import Token
 from org.models import District, StaffProfile, Technician, TechnicianRole
 
 from .constants import (
+    DEMO_DEPARTMENT,
     DEMO_TECHNICIAN_LOGINS,
     DEMO_USERS,
     PASSWORD,
@@ -52,6 +53,12 @@ def upsert_users(org: dict) -> list[str]:
             district = District.objects.get(code=org["districts"][0]["code"])
             StaffProfile.objects.update_or_create(
                 user=user, defaults={"district": district}
+            )
+        if username == "dept_network":
+            district = District.objects.get(code=org["districts"][0]["code"])
+            StaffProfile.objects.update_or_create(
+                user=user,
+                defaults={"district": district, "department": DEMO_DEPARTMENT},
             )
     for code in demo_technician_codes():
         login(code)

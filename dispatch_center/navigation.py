@@ -7,11 +7,23 @@ from .roles import Role, roles_of
 
 #: (url name, label, roles that see it; None = staff only)
 ITEMS = [
+    ("console-home", _("工作台"), {Role.MANAGER, Role.FINANCE, Role.SUPERVISOR}),
     ("console-dispatcher", _("综合调度台"), {Role.DISPATCHER, Role.SUPERVISOR}),
     ("console-hotline", _("10000号坐席"), {Role.HOTLINE_AGENT, Role.SUPERVISOR}),
     ("console-technician", _("我的工单"), {Role.TECHNICIAN}),
+    (
+        "console-complaints",
+        _("投诉处理台"),
+        {
+            Role.SUPERVISOR,
+            Role.MANAGER,
+            Role.DEPARTMENT_HANDLER,
+            Role.HOTLINE_AGENT,
+        },
+    ),
     ("compensation-audit", _("补偿审核"), {Role.FINANCE, Role.MANAGER}),
     ("compensation-paid-list", _("已补偿清单"), {Role.FINANCE, Role.MANAGER}),
+    ("console-payroll", _("计件工资"), {Role.MANAGER, Role.FINANCE}),
     (
         "reports-dashboard",
         _("质量分析"),

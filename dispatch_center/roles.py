@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     MANAGER = "manager", "质量管控经理"
     FINANCE = "finance", "财务/稽核"
     CRM = "crm", "CRM系统"
+    DEPARTMENT_HANDLER = "department_handler", "责任部门处理人"
 
 
 ALL_ROLES = frozenset(Role.values)

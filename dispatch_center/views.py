@@ -6,9 +6,13 @@ from .roles import Role, roles_of
 #: Where each role lands after signing in, first match wins.
 DESKS = [
     (Role.DISPATCHER, "console-dispatcher"),
-    (Role.SUPERVISOR, "console-dispatcher"),
     (Role.HOTLINE_AGENT, "console-hotline"),
     (Role.TECHNICIAN, "console-technician"),
+    # their work and their numbers: approvals, figures against target, claims
+    (Role.MANAGER, "console-home"),
+    (Role.FINANCE, "console-home"),
+    (Role.SUPERVISOR, "console-home"),
+    (Role.DEPARTMENT_HANDLER, "console-complaints"),
 ]
 
 

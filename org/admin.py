@@ -67,6 +67,6 @@ class TechnicianAdmin(SimpleHistoryAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(SimpleHistoryAdmin):
-    list_display = ("user", "district")
+    list_display = ("user", "district", "department")
     list_select_related = ("user", "district")
     raw_id_fields = ("user",)

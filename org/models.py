@@ -221,6 +221,13 @@ class StaffProfile(models.Model):
         verbose_name=_("所属区局"),
         help_text=_("留空表示全市。"),
     )
+    department = models.CharField(
+        _("所属责任部门"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("责任部门处理人只看到派给本部门的投诉；名称须与派单时填写的一致。"),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -431,3 +431,56 @@ def diff_values(lines: QuerySet[PayrollLine]) -> dict[int, dict]:
             *rules.DIFF_FIELDS,
         )
     }
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def run_diff(run: PayrollRun, other: PayrollRun, user) -> dict:
+    """Differences per technician between two runs (delta = run − other),
+    over the lines ``user`` may see; unchanged technicians are left out."""
+    new = diff_values(lines_of(run, user))
+    old = diff_values(lines_of(other, user))
+    lines = []
+    for tid in sorted(new.keys() | old.keys()):
+        a, b = new.get(tid), old.get(tid)
+        changes = rules.line_changes(a, b)
+        if not changes:
+            continue
+        who = a or b
+        lines.append(
+            {
+                "technician": who["technician__code"],
+                "technician_name": who["technician__name"],
+                "change": "added"
+                if b is None
+                else "removed"
+                if a is None
+                else "changed",
+                "changes": [
+                    {
+                        "field": name,
+                        "run": _text(value),
+                        "against": _text(against),
+                        "delta": _text(delta),
+                    }
+                    for name, (value, against, delta) in changes.items()
+                ],
+            }
+        )
+    lines.sort(key=lambda line: line["technician"])
+    total = sum((row["total"] for row in new.values()), rules.ZERO)
+    against_total = sum((row["total"] for row in old.values()), rules.ZERO)
+    return {
+        "run": run.pk,
+        "against": other.pk,
+        "month": run.month,
+        "version": run.version,
+        "against_version": other.version,
+        "changed": len(lines),
+        "total": total,
+        "against_total": against_total,
+        "total_delta": total - against_total,
+        "lines": lines,
+    }

@@ -160,7 +160,15 @@ def staff_messages(
 def step_owners(
     step: ComplaintStep, complaint: Complaint, staff: Staff
 ) -> list[Person]:
-    """Who answers for a step: its user, else its role in the complaint's district."""
+    """Who answers for a step: its user, else its role in the complaint's
+    district; the department's own handlers too while the ticket is with the
+    responsible department (answer and return)."""
     if step.owner_id is not None:
         return [Person(step.owner_id, step.owner.get_username())]
-    return staff.of_role(step.owner_role, complaint.district_id)
+    people = staff.of_role(step.owner_role, complaint.district_id)
+    if step.step in (rules.DEPARTMENT, rules.RETURN) and complaint.department:
+        people = [
+            *staff.of_department(complaint.department, complaint.district_id),
+            *people,
+        ]
+    return people

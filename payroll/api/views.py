@@ -15,7 +15,7 @@ from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
 from org.selectors import technicians_visible_to, user_district_id
 
-from .. import exports, rules, selectors, services
+from .. import exports, selectors, services
 from ..models import Adjustment, PayrollLine, PayrollRun
 from . import serializers as s
 from .filters import AdjustmentFilter, MyLineFilter, RunFilter
@@ -182,7 +182,9 @@ class RunViewSet(
         other = self.get_queryset().filter(pk=int(raw)).first()
         if other is None:
             raise InvalidInput("against", "no such run")
-        return Response(s.DiffSerializer(_diff(run, other, request.user)).data)
+        return Response(
+            s.DiffSerializer(selectors.run_diff(run, other, request.user)).data
+        )
 
     @extend_schema(
         responses={(200, XLSX): OpenApiTypes.BINARY},
@@ -198,57 +200,6 @@ class RunViewSet(
             f'attachment; filename="payroll-{run.month}-v{run.version}.xlsx"'
         )
         return response
-
-
-def _text(value):
-    return None if value is None else str(value)
-
-
-def _diff(run: PayrollRun, other: PayrollRun, user) -> dict:
-    new = selectors.diff_values(selectors.lines_of(run, user))
-    old = selectors.diff_values(selectors.lines_of(other, user))
-    lines = []
-    for tid in sorted(new.keys() | old.keys()):
-        a, b = new.get(tid), old.get(tid)
-        changes = rules.line_changes(a, b)
-        if not changes:
-            continue
-        who = a or b
-        lines.append(
-            {
-                "technician": who["technician__code"],
-                "technician_name": who["technician__name"],
-                "change": "added"
-                if b is None
-                else "removed"
-                if a is None
-                else "changed",
-                "changes": [
-                    {
-                        "field": name,
-                        "run": _text(value),
-                        "against": _text(against),
-                        "delta": _text(delta),
-                    }
-                    for name, (value, against, delta) in changes.items()
-                ],
-            }
-        )
-    lines.sort(key=lambda line: line["technician"])
-    total = sum((row["total"] for row in new.values()), rules.ZERO)
-    against_total = sum((row["total"] for row in old.values()), rules.ZERO)
-    return {
-        "run": run.pk,
-        "against": other.pk,
-        "month": run.month,
-        "version": run.version,
-        "against_version": other.version,
-        "changed": len(lines),
-        "total": total,
-        "against_total": against_total,
-        "total_delta": total - against_total,
-        "lines": lines,
-    }
 
 
 class MyLineViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from compensation.models import Claim, ClaimStatus
-from compensation.services import PaymentFailed, claim_pay
+from compensation.services import PaymentFailed, claim_pay, claims_pay
 from org.models import District
 from tests.conftest import make_user
 from workorders.services import CustomerIn, OrderIn, work_order_create
@@ -90,3 +90,78 @@ def test_concurrent_pay_with_a_flaky_gateway_pays_exactly_once(org, settings):
     assert SharedFlakyGateway.charged == {claim.payment_key: Decimal("30.00")}
     assert SharedFlakyGateway.calls == 2  # the timeout, then the one that confirmed
     assert claim.history.filter(status=ClaimStatus.PAID).count() == 1
+
+
+class CountingGateway:
+    lock = threading.Lock()
+    calls: list = []
+
+    def recharge(self, *, key, phone, account, amount, claim_id):
+        with CountingGateway.lock:
+            CountingGateway.calls.append(claim_id)
+        return f"EXT-{key}"
+
+
+def test_overlapping_bulk_payments_recharge_each_claim_once(org, settings):
+    """Two finance users pay overlapping batches at the same moment (the
+    console's 批量充值): every claim is recharged exactly once and both
+    batches report every one of their claims as paid."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the row lock is what is tested")
+    settings.RECHARGE_GATEWAY = "tests.compensation.test_concurrency.CountingGateway"
+    CountingGateway.calls = []
+    ids = []
+    for n in range(4):
+        order, _ = work_order_create(
+            data=OrderIn(
+                source="crm",
+                kind="repair",
+                product="ftth_broadband",
+                customer=CustomerIn(name="客户", phone=f"1390000010{n}"),
+                address="地址",
+                package_area="P1",
+                crm_order_id=f"BULK-{n}",
+            ),
+            by=None,
+        )
+        ids.append(
+            Claim.objects.create(
+                work_order=order,
+                kind="same_day_repair",
+                status=ClaimStatus.APPROVED,
+                deadline=order.deadline,
+                completed_at=order.deadline,
+                days_late=1,
+                amount=Decimal("10.00"),
+                district=District.objects.get(code="D1"),
+                phone=f"1390000010{n}",
+                pay_by=order.deadline,
+                created_at=order.deadline,
+            ).pk
+        )
+    payers = [make_user("fin-a", "finance"), make_user("fin-b", "finance")]
+    batches = [ids[:3], ids[1:]]  # the middle two are in both
+    barrier = threading.Barrier(2)
+    results = []
+
+    def pay(batch, payer):
+        try:
+            barrier.wait()
+            results.append(claims_pay(batch, by=payer))
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=pay, args=(b, p))
+        for b, p in zip(batches, payers, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(CountingGateway.calls) == sorted(ids)
+    assert set(Claim.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        ClaimStatus.PAID
+    }
+    assert all(not r.failed for r in results)
+    assert sum(len(r.paid) + len(r.already) for r in results) == 6

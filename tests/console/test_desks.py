@@ -103,7 +103,10 @@ def dispatch_to(order, code, by=None):
     "role,desk_url",
     [
         ("dispatcher", "/console/dispatch/"),
-        ("supervisor", "/console/dispatch/"),
+        ("supervisor", "/console/home/"),
+        ("manager", "/console/home/"),
+        ("finance", "/console/home/"),
+        ("department_handler", "/console/complaints/"),
         ("hotline_agent", "/console/hotline/"),
         ("technician", "/console/tech/"),
     ],

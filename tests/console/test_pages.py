@@ -28,12 +28,12 @@ def test_login_with_username_and_password(client, org):
         "/accounts/login/", {"username": "fin1", "password": "pass-fin1"}
     )
     assert response.status_code == 302 and response["Location"] == "/"
-    assert "已补偿清单" in client.get("/").content.decode()
+    assert "已补偿清单" in client.get("/", follow=True).content.decode()
 
 
 def test_navigation_shows_each_role_only_its_pages(client, org):
     login(client, "finance")
-    page = client.get("/").content.decode()
+    page = client.get("/", follow=True).content.decode()
     assert "已补偿清单" in page and "管理后台" not in page
     client.logout()
     login(client, "technician", username="t9")
@@ -56,5 +56,5 @@ def test_paid_list_page_is_for_finance_and_managers(client, org):
 
 def test_pages_speak_english_on_request(client, org):
     login(client, "manager")
-    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en", follow=True).content.decode()
     assert 'lang="en"' in page

@@ -40,7 +40,7 @@ def test_the_dashboard_renders_for_a_manager(client, orders):
     assert "/static/vendor/echarts-5.6.0.min.js" in html
     assert 'id="trend-data"' in html and "指标口径" in html
     assert "http://" not in html.replace("http://www.w3.org", "")  # nothing remote
-    home = client.get("/").content.decode()
+    home = client.get("/", follow=True).content.decode()
     assert "质量分析" in home and "定时报表" in home
 
 
