@@ -62,9 +62,11 @@ INSTALLED_APPS = [
     "payroll",
     "reports",
     "console",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
+    "monitoring.metrics.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -205,6 +207,24 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A second beat is a safe standby: only the one holding a PostgreSQL advisory
+# lock publishes (monitoring/beat.py); the other takes over when it dies.
+CELERY_BEAT_SCHEDULER = "monitoring.beat.LeaderScheduler"
+# One queue per concern, so each can get its own workers (docker-compose);
+# a worker started without -Q (run.sh) consumes all of them.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {
+    name: {"exchange": name, "routing_key": name}
+    for name in ("celery", "sla", "dispatch", "notifications", "reports")
+}
+CELERY_TASK_ROUTES = {
+    "sla.*": {"queue": "sla"},
+    "complaints.*": {"queue": "sla"},
+    "compensation.*": {"queue": "sla"},
+    "dispatch.*": {"queue": "dispatch"},
+    "notifications.*": {"queue": "notifications"},
+    "reports.*": {"queue": "reports"},
+}
 
 # The beat schedule lives in code; each entry expires within its interval so a
 # backlog of identical runs never piles up behind a slow worker.
@@ -285,6 +305,9 @@ AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=30)
 
 # Policy rows (deadlines, limits) are cached per process for this many seconds.
 POLICY_CACHE_SECONDS = env.int("POLICY_CACHE_SECONDS", default=30)
+
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 LOGGING = {
     "version": 1,
