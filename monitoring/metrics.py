@@ -39,8 +39,9 @@ REQUEST_LATENCY = Histogram(
 )
 
 
-def _multiprocess() -> bool:
-    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+# Read once, like prometheus-client itself decides at import whether values go
+# to files: a later change of the environment must not switch the collector.
+_MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
 
 class LatencyMiddleware:
@@ -127,7 +128,7 @@ class DatabaseCollector:
 
 def scrape(*, now: datetime) -> tuple[bytes, str]:
     registry = CollectorRegistry()
-    if _multiprocess():
+    if _MULTIPROCESS:
         from prometheus_client import multiprocess
 
         multiprocess.MultiProcessCollector(registry)

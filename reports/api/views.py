@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dispatch_center.permissions import role_permission
+from dispatch_center.replica import read_from_replica
 
 from .. import exports, rules, selectors
 from . import serializers as s
@@ -27,6 +28,7 @@ class QualityReportView(APIView):
         },
         summary="质量分析报表 (JSON or xlsx)",
     )
+    @read_from_replica
     def get(self, request):
         query = s.QualityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
