@@ -321,6 +321,10 @@ AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=30)
 # Policy rows (deadlines, limits) are cached per process for this many seconds.
 POLICY_CACHE_SECONDS = env.int("POLICY_CACHE_SECONDS", default=30)
 
+# A quality report of a closed, rolled-up period is kept this long per process
+# (reports/selectors.py; a day rolled up again is a new key at once).
+REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=600)
+
 # /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset: 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 

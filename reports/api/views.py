@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.replica import read_from_replica
 
@@ -50,4 +51,9 @@ class QualityReportView(APIView):
                 f'{period.start:%Y%m%d}-{params["by"]}.xlsx"'
             )
             return response
-        return Response(selectors.report_payload(report))
+        payload = selectors.report_payload(
+            report, page=params["page"], page_size=params["page_size"]
+        )
+        if params["page"] > payload["pages"]:
+            raise InvalidInput("page", "no such page")
+        return Response(payload)
