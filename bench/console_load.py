@@ -230,6 +230,7 @@ def main() -> int:
         port = free_port()
         env = dict(os.environ)
         env.update(
+            PYTHONPATH=str(ROOT),  # this tree, whatever an editable install says
             POLICY_CACHE_SECONDS="30",
             LOG_LEVEL="WARNING",
             NOTIFICATION_KICK="false",

@@ -201,6 +201,8 @@ class Environment:
             DEBUG="false",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # this tree first, whatever an editable install maps the apps to
+            PYTHONPATH=str(ROOT),
         )
         return env
 

@@ -248,6 +248,7 @@ def main() -> int:
             DISPATCH_VAR_DIR=str(run.tmp / "var"),
             POLICY_CACHE_SECONDS="30",
             PYTHONUNBUFFERED="1",
+            PYTHONPATH=str(ROOT),  # this tree, whatever an editable install says
         )
         print("[bench] migrate + seed_demo", file=sys.stderr, flush=True)
         run.manage("migrate", "--noinput")
