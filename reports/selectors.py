@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from dispatch_center.caching import ProcessCache
@@ -359,14 +359,22 @@ _closed_reports = ProcessCache("REPORT_CACHE_SECONDS", max_entries=64)
 
 
 def _rollup_stamp(first: date, last: date) -> tuple:
-    """What a closed report's figures depend on: the rollups of its days."""
-    days = RollupDay.objects.filter(day__gte=first, day__lte=last).aggregate(
-        n=Count("id"), at=Max("computed_at")
+    """What a closed report's figures depend on: the rollups of its days.
+
+    One statement: how many days are rolled up and the newest day and month
+    marker. A day rolled up again gets a new marker row (delete + insert in
+    ``services.rollup_day``), hence a new largest id, even within one second.
+    """
+    day_table = connection.ops.quote_name(RollupDay._meta.db_table)
+    month_table = connection.ops.quote_name(RollupMonth._meta.db_table)
+    sql = (
+        f"SELECT COUNT(*), MAX(id), (SELECT MAX(id) FROM {month_table} "
+        f"WHERE month >= %s AND month <= %s) FROM {day_table} "
+        "WHERE day >= %s AND day <= %s"
     )
-    month = RollupMonth.objects.filter(month__gte=first, month__lte=last).aggregate(
-        at=Max("computed_at")
-    )
-    return days["n"], days["at"], month["at"]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last, first, last])
+        return tuple(cursor.fetchone())
 
 
 def quality_report(
@@ -381,8 +389,9 @@ def quality_report(
 
     A closed period (it and the one before ended before today, every day
     rolled up) is computed once per process and kept for
-    ``REPORT_CACHE_SECONDS``; the key holds the rollups' count and times, so
-    a day rolled up again (the nightly recompute, a backfill) is a new key.
+    ``REPORT_CACHE_SECONDS``; the key holds the rollups' count and newest
+    markers, so a day rolled up again (the nightly recompute, a backfill) is
+    a new key.
     """
     today = today or local_today()
     policy = policy or report_policy()
