@@ -48,7 +48,13 @@ def _task_failure(sender=None, task_id=None, exception=None, **_):
     _safely(services.job_failed, sender.name, duration=_elapsed(task_id), error=error)
 
 
+@signals.task_postrun.connect
+def _task_postrun(task_id=None, **_):
+    _started.pop(task_id, None)  # a retried or revoked run has no success
+
+
 @signals.beat_init.connect
+@signals.beat_embedded_init.connect
 def _beat_init(**_):
     global _in_beat
     _in_beat = True
