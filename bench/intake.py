@@ -49,7 +49,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import requests
@@ -130,6 +130,29 @@ user.groups.add(Group.objects.get(name="crm"))
 print(Token.objects.create(user=user).key)
 """
 
+# SQL statements of one create through the whole stack (Django's test client
+# in a fresh process: the first create is cold, with empty per-process
+# caches; the second warm). POLICY_CACHE_SECONDS=30 as under gunicorn.
+STATEMENTS = """
+import json
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+key = Token.objects.get(user__username="bench-crm").key
+client = Client(HTTP_AUTHORIZATION="Token " + key)
+counts = []
+for n in range(3):
+    body = {"crm_order_id": f"STMT-{n}", "source": "crm", "kind": "repair",
+            "product": "ftth_broadband", "customer": {"name": "王", "phone": f"1380000000{n}"},
+            "address": "路 1 号", "package_area": "P1"}
+    with CaptureQueriesContext(connection) as q:
+        r = client.post("/api/v1/work-orders/", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    counts.append(len(q))
+print(json.dumps({"cold": counts[0], "warm": counts[2]}))
+"""
+
 PGBENCH_SCRIPT = "INSERT INTO bench_raw_insert (payload) VALUES ('one row');\n"
 
 
@@ -178,6 +201,8 @@ class Environment:
             DEBUG="false",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            # this tree first, whatever an editable install maps the apps to
+            PYTHONPATH=str(ROOT),
         )
         return env
 
@@ -221,7 +246,7 @@ class Environment:
         self.web = subprocess.Popen(
             [
                 str(VENV_BIN / "gunicorn"),
-                "dispatch_center.wsgi",
+                "bench.floor_wsgi",
                 "-w",
                 str(self.workers),
                 "-b",
@@ -433,6 +458,10 @@ class LevelResult:
     first_error: str = ""
     raw_insert_per_s: float = 0.0
     ratio_pct: float = 0.0
+    floor_per_s: float = 0.0
+    floor_p99_ms: float = 0.0
+    floor_errors: dict = field(default_factory=dict)
+    floor_ratio_pct: float = 0.0
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -449,8 +478,9 @@ def run_level(
     max_requests: int,
     phones: list[str],
     run_id: str,
+    floor: bool = False,
 ) -> LevelResult:
-    path = "/api/v1/work-orders/"
+    path = "/bench/floor/" if floor else "/api/v1/work-orders/"
     headers = {"Authorization": f"Token {env.token}"}
     lock = threading.Lock()
     issued = 0
@@ -479,7 +509,10 @@ def run_level(
                 phone = rng.choice(phones)
             else:
                 phone = f"15{n:03d}{clients:02d}{i:04d}"[:11]
-            body = order(f"B-{run_id}-{clients}-{n}-{i}", phone, rng)
+            if floor:
+                body = {"payload": f"B-{run_id}-{clients}-{n}-{i}"}
+            else:
+                body = order(f"B-{run_id}-{clients}-{n}-{i}", phone, rng)
             t0 = time.perf_counter()
             try:
                 status, text = http.post_json(path, body)
@@ -687,13 +720,18 @@ def print_report(results: list[LevelResult], meta: dict) -> None:
     print()
     print("Markdown rows for bench/RESULTS.md:")
     print()
-    print("| clients | orders/s | p50 ms | p99 ms | raw INSERT/s | ratio % |")
-    print("|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| clients | orders/s | p50 ms | p99 ms | floor/s | floor p99 ms "
+        "| % of floor | raw INSERT/s | ratio % |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
             f"| {r.clients} | {r.orders_per_s:.1f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
+            f"| {r.floor_per_s:.1f} | {r.floor_p99_ms:.1f} | {r.floor_ratio_pct:.1f} "
             f"| {r.raw_insert_per_s:.0f} | {r.ratio_pct:.2f} |"
         )
+    print(f"\nstatements per create: {meta['statements_per_create']}")
     print()
     print(
         f"Machine: {meta['machine']['nproc']} CPUs, {meta['machine']['cpu_model']}; "
@@ -754,6 +792,10 @@ def main() -> int:
         env.start_postgres()
         env.prepare_database()
         env.start_web()
+        statements = json.loads(
+            env.manage("shell", "-c", STATEMENTS).strip().splitlines()[-1]
+        )
+        log(f"statements per create: {statements}")
         phones = [f"139{n:08d}" for n in range(args.known_customers)]
         log(f"warm-up: {len(phones)} known customers")
         warm_up(env, phones, run_id)
@@ -780,6 +822,20 @@ def main() -> int:
             )
             if result.first_error:
                 log(f"first error: {result.first_error}")
+            log(f"{clients} client(s): the floor, a bare DRF create of one row")
+            floor = run_level(
+                env, clients, args.seconds, args.max_requests, phones, run_id, True
+            )
+            result.floor_per_s = floor.orders_per_s
+            result.floor_p99_ms = floor.p99_ms
+            result.floor_errors = floor.errors
+            result.floor_ratio_pct = round(
+                100 * result.orders_per_s / max(floor.orders_per_s, 0.001), 1
+            )
+            log(
+                f"{clients} client(s): floor {floor.orders_per_s}/s p99 {floor.p99_ms} ms"
+                f" -> intake at {result.floor_ratio_pct} % of the floor"
+            )
             results.append(result)
         orders_total = int(env.psql("SELECT count(*) FROM workorders_workorder"))
     except KeyboardInterrupt as exc:
@@ -805,6 +861,7 @@ def main() -> int:
         "pgbench": f"-c N -j min(N,2) -T {args.pgbench_seconds}, script: {PGBENCH_SCRIPT.strip()}",
         "postgres_settings": f"fsync={'on' if args.fsync else 'off'}, max_connections=100",
         "known_customers": args.known_customers,
+        "statements_per_create": statements,
         "orders_in_db_at_end": orders_total,
         "target": {
             "ratio_pct_min": TARGET_RATIO * 100,

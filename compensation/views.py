@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dispatch_center.console import role_required
 from dispatch_center.errors import DomainError, InvalidInput
+from dispatch_center.replica import read_from_replica
 from dispatch_center.roles import Role, has_role
 
 from . import exports, selectors, services
@@ -18,6 +19,7 @@ from .models import ClaimStatus
 
 
 @role_required(Role.FINANCE, Role.MANAGER)
+@read_from_replica
 def paid_list_page(request):
     """每月已补偿清单, with totals per district and vendor and an xlsx download."""
     month = request.GET.get("month") or timezone.localdate().strftime("%Y-%m")

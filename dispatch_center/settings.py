@@ -62,10 +62,12 @@ INSTALLED_APPS = [
     "payroll",
     "reports",
     "console",
+    "monitoring",
     "demo",
 ]
 
 MIDDLEWARE = [
+    "monitoring.metrics.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -111,6 +113,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Reports and exports read from a streaming replica when one is configured
+# (dispatch_center/replica.py), the primary when it is down or lags.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["dispatch_center.replica.ReplicaRouter"]
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float(
+    "DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0
+)
+DATABASE_REPLICA_CHECK_SECONDS = env.float(
+    "DATABASE_REPLICA_CHECK_SECONDS", default=5.0
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -207,6 +224,24 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A second beat is a safe standby: only the one holding a PostgreSQL advisory
+# lock publishes (monitoring/beat.py); the other takes over when it dies.
+CELERY_BEAT_SCHEDULER = "monitoring.beat.LeaderScheduler"
+# One queue per concern, so each can get its own workers (docker-compose);
+# a worker started without -Q (run.sh) consumes all of them.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {
+    name: {"exchange": name, "routing_key": name}
+    for name in ("celery", "sla", "dispatch", "notifications", "reports")
+}
+CELERY_TASK_ROUTES = {
+    "sla.*": {"queue": "sla"},
+    "complaints.*": {"queue": "sla"},
+    "compensation.*": {"queue": "sla"},
+    "dispatch.*": {"queue": "dispatch"},
+    "notifications.*": {"queue": "notifications"},
+    "reports.*": {"queue": "reports"},
+}
 
 # The beat schedule lives in code; each entry expires within its interval so a
 # backlog of identical runs never piles up behind a slow worker.
@@ -287,6 +322,13 @@ AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=30)
 
 # Policy rows (deadlines, limits) are cached per process for this many seconds.
 POLICY_CACHE_SECONDS = env.int("POLICY_CACHE_SECONDS", default=30)
+
+# A quality report of a closed, rolled-up period is kept this long per process
+# (reports/selectors.py; a day rolled up again is a new key at once).
+REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=600)
+
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset: 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 LOGGING = {
     "version": 1,

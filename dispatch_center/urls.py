@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from monitoring.views import healthz_jobs, metrics_view
+
 from . import views
 from .health import healthz
 
@@ -24,6 +26,8 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("reports/", include("reports.urls")),
     path("healthz", healthz, name="healthz"),
+    path("healthz/jobs", healthz_jobs, name="healthz-jobs"),
+    path("metrics", metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -15,11 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
+from dispatch_center.caching import ProcessCache
 from dispatch_center.roles import Role, roles_of
 from org.models import District, RegionGroup, Technician, Vendor
 
@@ -272,7 +274,12 @@ class Row:
     key: str
     name: str
     counters: dict
-    metrics: dict
+    period_kind: str
+
+    @cached_property
+    def metrics(self) -> dict:
+        # computed when read: a page of the API reads 50 of ~5,000 rows
+        return rules.metrics_of(self.counters, period_kind=self.period_kind)
 
 
 @dataclass
@@ -331,7 +338,7 @@ def section(
             key=names[ident].key,
             name=names[ident].name,
             counters=counters,
-            metrics=rules.metrics_of(counters, period_kind=period.kind),
+            period_kind=period.kind,
         )
         for ident, counters in counted.by_key.items()
         if not rules.is_empty(counters)
@@ -348,6 +355,28 @@ def section(
     )
 
 
+_closed_reports = ProcessCache("REPORT_CACHE_SECONDS", max_entries=64)
+
+
+def _rollup_stamp(first: date, last: date) -> tuple:
+    """What a closed report's figures depend on: the rollups of its days.
+
+    One statement: how many days are rolled up and the newest day and month
+    marker. A day rolled up again gets a new marker row (delete + insert in
+    ``services.rollup_day``), hence a new largest id, even within one second.
+    """
+    day_table = connection.ops.quote_name(RollupDay._meta.db_table)
+    month_table = connection.ops.quote_name(RollupMonth._meta.db_table)
+    sql = (
+        f"SELECT COUNT(*), MAX(id), (SELECT MAX(id) FROM {month_table} "
+        f"WHERE month >= %s AND month <= %s) FROM {day_table} "
+        "WHERE day >= %s AND day <= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [first, last, first, last])
+        return tuple(cursor.fetchone())
+
+
 def quality_report(
     period: Period,
     by: str,
@@ -356,9 +385,44 @@ def quality_report(
     today: date | None = None,
     policy: ReportPolicy | None = None,
 ) -> Report:
-    """The report of ``period`` by ``by`` with the previous period alongside."""
+    """The report of ``period`` by ``by`` with the previous period alongside.
+
+    A closed period (it and the one before ended before today, every day
+    rolled up) is computed once per process and kept for
+    ``REPORT_CACHE_SECONDS``; the key holds the rollups' count and newest
+    markers, so a day rolled up again (the nightly recompute, a backfill) is
+    a new key.
+    """
     today = today or local_today()
     policy = policy or report_policy()
+    previous = rules.previous_period(period)
+    if period.end >= today:
+        return _quality_report(
+            period, by, district_id=district_id, today=today, policy=policy
+        )
+    days = (period.end - previous.start).days + 1
+    stamp = _rollup_stamp(previous.start, period.end)
+    if stamp[0] != days:  # a day not rolled up: figures may still come in
+        return _quality_report(
+            period, by, district_id=district_id, today=today, policy=policy
+        )
+    key = (period.kind, period.start, by, district_id, policy.pk, stamp)
+    return _closed_reports.get(
+        key,
+        lambda: _quality_report(
+            period, by, district_id=district_id, today=today, policy=policy
+        ),
+    )
+
+
+def _quality_report(
+    period: Period,
+    by: str,
+    *,
+    district_id: int | None,
+    today: date,
+    policy: ReportPolicy,
+) -> Report:
     kwargs = {"district_id": district_id, "today": today, "policy": policy}
     previous = rules.previous_period(period)
     counted = period_counters(period, by, **kwargs)
@@ -376,20 +440,39 @@ def _rows_payload(rows: list[Row]) -> list[dict]:
     return [{"key": r.key, "name": r.name, "metrics": r.metrics} for r in rows]
 
 
-def report_payload(report: Report) -> dict:
-    """The API's JSON (API.md: period, start, end, by, rows, totals; plus previous)."""
+def report_payload(
+    report: Report, *, page: int = 1, page_size: int | None = None
+) -> dict:
+    """The API's JSON (API.md: period, start, end, by, rows, totals; plus previous).
+
+    ``page_size`` rows of this period per page, in key order, and the previous
+    period's rows of the same keys; the totals are always the whole period's.
+    """
     current, previous = report.current, report.previous
+    rows = current.rows
+    count = len(rows)
+    page_size = page_size or max(count, 1)
+    pages = max(1, -(-count // page_size))
+    rows = rows[(page - 1) * page_size : page * page_size]
+    if len(rows) == count:
+        previous_rows = previous.rows
+    else:
+        keys = {r.ident for r in rows}
+        previous_rows = [r for r in previous.rows if r.ident in keys]
     return {
         "period": current.period.kind,
         "start": current.period.start.isoformat(),
         "end": current.period.end.isoformat(),
         "by": report.by,
-        "rows": _rows_payload(current.rows),
+        "count": count,
+        "page": page,
+        "pages": pages,
+        "rows": _rows_payload(rows),
         "totals": current.totals,
         "previous": {
             "start": previous.period.start.isoformat(),
             "end": previous.period.end.isoformat(),
-            "rows": _rows_payload(previous.rows),
+            "rows": _rows_payload(previous_rows),
             "totals": previous.totals,
         },
         "live_days": [d.isoformat() for d in current.live_days],

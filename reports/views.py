@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dispatch_center.console import role_required
+from dispatch_center.replica import read_from_replica
 from org.models import District
 
 from . import exports, raw, rules, selectors
@@ -150,6 +151,7 @@ def _ranking(section, metric: rules.Metric, targets, min_sample: int) -> dict:
 
 
 @role_required(*READERS)
+@read_from_replica
 def dashboard(request):
     """质量分析: tiles with the previous period, trends, the table by the chosen
     grouping (each figure drills down to its records), rankings, warnings."""
@@ -289,6 +291,7 @@ def dashboard(request):
 
 
 @role_required(*READERS)
+@read_from_replica
 def orders(request):
     """Drill-down: the records behind one figure (a rate's denominator, with
     the ones in its numerator marked), paginated."""

@@ -14,7 +14,9 @@
 #      effort: without them those tests skip);
 #   4. start a throwaway PostgreSQL 15 and a throwaway Redis on free loopback
 #      ports, in a temporary directory that is removed on exit (also on
-#      failure and Ctrl-C);
+#      failure and Ctrl-C); for the postgres run also a streaming replica of
+#      that PostgreSQL (pg_basebackup -R), for the replica router's tests
+#      (TEST_REPLICA_URL; the suite itself is not routed to it);
 #   5. run pytest twice, each run with its own DISPATCH_VAR_DIR:
 #        postgres: DATABASE_URL=postgres://..., Celery broker = that Redis;
 #        sqlite:   no DATABASE_URL (SQLite), broker = that Redis, -m "not postgres".
@@ -72,6 +74,8 @@ chmod 755 "$WORK" # the postgres user must be able to reach $WORK/pg
 PG_BIN=""
 PG_DATA="$WORK/pg/data"
 PG_STARTED=0
+PG_REPLICA="$WORK/pg/replica"
+REPLICA_STARTED=0
 REDIS_PIDFILE="$WORK/redis.pid"
 
 IS_ROOT=0
@@ -91,6 +95,9 @@ as_pg() {
 cleanup() {
     local rc=$? pid
     trap '' INT TERM HUP # finish the clean-up even on a second Ctrl-C
+    if [ "$REPLICA_STARTED" = 1 ]; then
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_REPLICA" -m immediate stop >/dev/null 2>&1 || true
+    fi
     if [ "$PG_STARTED" = 1 ]; then
         as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 30 stop >/dev/null 2>&1 \
             || as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 \
@@ -186,15 +193,34 @@ start_postgres() {
     as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 \
         --locale=C.UTF-8 >"$WORK/pg/initdb.log" 2>&1 \
         || { cat "$WORK/pg/initdb.log" >&2; die "initdb failed"; }
+    # the replica streams over loopback as postgres
+    echo "host replication postgres 127.0.0.1/32 trust" >>"$PG_DATA/pg_hba.conf"
     PG_STARTED=1
     # fsync=off etc.: a throwaway database, durability does not matter.
     if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pg/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c wal_level=replica -c max_wal_senders=4" \
         start >/dev/null; then
         tail -n 30 "$WORK/pg/server.log" >&2 || true
         die "PostgreSQL did not start"
     fi
     log "PostgreSQL 15 on 127.0.0.1:$PG_PORT"
+}
+
+# A hot standby of that server: pg_basebackup -R writes standby.signal and
+# primary_conninfo, so it streams from the primary as soon as it starts.
+start_replica() {
+    REPLICA_PORT="$(free_port)"
+    as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres \
+        -D "$PG_REPLICA" -R -X stream >"$WORK/pg/basebackup.log" 2>&1 \
+        || { cat "$WORK/pg/basebackup.log" >&2; die "pg_basebackup failed"; }
+    REPLICA_STARTED=1
+    if ! as_pg "$PG_BIN/pg_ctl" -D "$PG_REPLICA" -l "$WORK/pg/replica.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$REPLICA_PORT -c unix_socket_directories=$WORK/pg -c hot_standby=on -c max_connections=200" \
+        start >/dev/null; then
+        tail -n 30 "$WORK/pg/replica.log" >&2 || true
+        die "the PostgreSQL replica did not start"
+    fi
+    log "PostgreSQL replica on 127.0.0.1:$REPLICA_PORT"
 }
 
 start_redis() {
@@ -221,6 +247,7 @@ PY
 
 if want_run postgres || [ "$SERVICES_CHECK" = 1 ]; then
     start_postgres
+    start_replica
 fi
 start_redis
 export CELERY_BROKER_URL="redis://127.0.0.1:$REDIS_PORT/0"
@@ -289,7 +316,8 @@ run_suite() {
 }
 
 if want_run postgres; then
-    run_suite postgres DATABASE_URL="$PG_URL" -- "$@"
+    run_suite postgres DATABASE_URL="$PG_URL" \
+        TEST_REPLICA_URL="postgres://postgres@127.0.0.1:$REPLICA_PORT/postgres" -- "$@"
 fi
 if want_run sqlite; then
     # -m before "$@": a -m given on the command line wins.

@@ -19,8 +19,9 @@ SETTINGS_FILE = ROOT / "dispatch_center" / "settings.py"
 DOCKERFILE = ROOT / "Dockerfile"
 GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 
-SERVICES = {"postgres", "redis", "web", "worker", "beat"}
-APP_SERVICES = ("web", "worker", "beat")
+WORKERS = ("worker", "worker-dispatch", "worker-notifications", "worker-reports")
+SERVICES = {"postgres", "postgres-replica", "redis", "web", *WORKERS, "beat"}
+APP_SERVICES = ("web", *WORKERS, "beat")
 
 # How settings.py reads the environment: env.str("X"), env.db_url(\n "X"),
 # environ.Env().str("X"), env("X"), _bool("X"), os.environ.get/getenv("X").
@@ -81,7 +82,7 @@ def test_settings_regex_finds_the_core_variables(settings_env_names):
     )
 
 
-def test_exactly_the_five_services(compose):
+def test_exactly_these_services(compose):
     assert set(compose["services"]) == SERVICES
 
 
@@ -95,6 +96,8 @@ def test_web_migrates_then_runs_gunicorn(compose):
 
 
 def _gunicorn_conf(monkeypatch, **environ) -> dict:
+    # the conf file sets PROMETHEUS_MULTIPROC_DIR when unset: keep it local
+    environ.setdefault("PROMETHEUS_MULTIPROC_DIR", "/nonexistent/prometheus")
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     values: dict = {}
@@ -126,11 +129,30 @@ def test_the_image_and_web_service_leave_workers_to_the_conf_file(compose):
 
 
 def test_worker_and_beat_run_celery(compose):
-    worker = _command(compose["services"]["worker"])
     beat = _command(compose["services"]["beat"])
-    assert worker.startswith("celery -A dispatch_center worker -l info")
     assert beat.startswith("celery -A dispatch_center beat -l info")
-    assert "-B" not in shlex.split(worker), "beat runs in its own service"
+    consumed = []
+    for name in WORKERS:
+        worker = shlex.split(_command(compose["services"][name]))
+        assert worker[:6] == ["celery", "-A", "dispatch_center", "worker", "-l", "info"]
+        assert "-B" not in worker, "beat runs in its own service"
+        consumed += worker[worker.index("-Q") + 1].split(",")
+    # every queue of settings.CELERY_TASK_QUEUES has exactly one worker service
+    from django.conf import settings
+
+    assert sorted(consumed) == sorted(settings.CELERY_TASK_QUEUES)
+
+
+def test_the_replica_is_a_pg_basebackup_of_the_primary(compose):
+    services = compose["services"]
+    primary = " ".join(services["postgres"]["command"])
+    assert "wal_level=replica" in primary and "max_wal_senders=10" in primary
+    hba = ROOT / "scripts" / "compose" / "replication-hba.sh"
+    assert "host replication" in hba.read_text()
+    assert any("replication-hba.sh" in v for v in services["postgres"]["volumes"])
+    replica = _command(services["postgres-replica"])
+    assert "pg_basebackup -h postgres" in replica and " -R " in replica
+    assert "@postgres-replica:5432/" in compose["x-app-env"]["DATABASE_REPLICA_URL"]
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -147,12 +169,15 @@ def test_healthchecks_probe_the_right_thing(compose):
     assert "redis-cli ping" in _healthcheck_test(services["redis"])
     web = _healthcheck_test(services["web"])
     assert "urllib" in web and "http://localhost:8000/healthz" in web
-    worker = _healthcheck_test(services["worker"])
-    # $$ is compose's escape for a literal $, expanded by the container shell.
-    assert "celery -A dispatch_center inspect ping -d celery@$$HOSTNAME" in worker
-    assert services["worker"]["healthcheck"]["test"][0] == "CMD-SHELL"
+    for name in WORKERS:
+        worker = _healthcheck_test(services[name])
+        # $$ is compose's escape for a literal $, expanded by the container shell.
+        assert "celery -A dispatch_center inspect ping -d celery@$$HOSTNAME" in worker
+        assert services[name]["healthcheck"]["test"][0] == "CMD-SHELL"
     beat = _healthcheck_test(services["beat"])
     assert "/tmp/celerybeat.pid" in beat
+    # the beat's own check: the schedule still publishes (not web's /healthz)
+    assert "python manage.py jobs_check --beat 180" in beat
     assert "--pidfile /tmp/celerybeat.pid" in _command(services["beat"])
 
 
@@ -183,6 +208,21 @@ def test_app_services_share_the_x_app_env_anchor(compose):
     assert shared["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
     assert shared["DISPATCH_ENV"] == "production"
     assert shared["SECRET_KEY"], "production refuses an empty SECRET_KEY"
+
+
+def test_gunicorn_gives_prometheus_a_multiprocess_directory(monkeypatch):
+    import os
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    values: dict = {}
+    exec(GUNICORN_CONF.read_text(encoding="utf-8"), values)
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    assert Path(directory).is_dir()
+    Path(directory, "histogram_1.db").write_bytes(b"old")
+    values["on_starting"](None)
+    assert list(Path(directory).iterdir()) == []
+    assert callable(values["child_exit"])
+    Path(directory).rmdir()
 
 
 def test_postgres_service_only_gets_image_variables(compose):

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from dispatch_center.converters import ID_REGEX
 from dispatch_center.errors import Forbidden, InvalidInput
 from dispatch_center.permissions import role_permission
+from dispatch_center.replica import read_from_replica
 from dispatch_center.roles import Role
 from org.selectors import user_district_id
 from workorders.api.serializers import CompleteInSerializer, WorkOrderSerializer
@@ -234,6 +235,7 @@ class ClaimViewSet(
         pagination_class=None,
         permission_classes=[role_permission(*AUDITORS)],
     )
+    @read_from_replica
     def paid_list(self, request):
         month = _month(request)
         listing = selectors.paid_list(month, base=self.get_queryset())

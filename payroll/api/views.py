@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from dispatch_center.errors import Forbidden, InvalidInput
 from dispatch_center.permissions import role_permission
+from dispatch_center.replica import read_from_replica
 from dispatch_center.roles import Role
 from org.selectors import technicians_visible_to, user_district_id
 
@@ -191,6 +192,7 @@ class RunViewSet(
         summary="The run as xlsx: lines with a totals row, vendor settlement, rates",
     )
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    @read_from_replica
     def export(self, request, pk=None):
         run = self.get_object()
         lines = selectors.lines_of(run, request.user)

@@ -6,6 +6,8 @@ from rest_framework import serializers
 
 from .. import rules
 
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -33,6 +35,17 @@ class QualityQuerySerializer(serializers.Serializer):
     )
     format = serializers.ChoiceField(
         choices=["json", "xlsx"], required=False, default="json"
+    )
+    page = serializers.IntegerField(
+        required=False, default=1, min_value=1, help_text="page of rows (JSON)"
+    )
+    page_size = serializers.IntegerField(
+        required=False,
+        default=PAGE_SIZE,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        help_text=f"rows per page (JSON; default {PAGE_SIZE}, at most "
+        f"{MAX_PAGE_SIZE}); the xlsx always holds every row",
     )
 
     def validate_date(self, value):
@@ -78,7 +91,7 @@ class QualityRowSerializer(serializers.Serializer):
 class QualityPreviousSerializer(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
-    rows = QualityRowSerializer(many=True)
+    rows = QualityRowSerializer(many=True, help_text="the rows of this page's keys")
     totals = QualityMetricsSerializer()
 
 
@@ -87,7 +100,12 @@ class QualityReportSerializer(serializers.Serializer):
     start = serializers.DateField(help_text="first local day of the period")
     end = serializers.DateField(help_text="last local day of the period (inclusive)")
     by = serializers.ChoiceField(choices=rules.GROUPINGS)
-    rows = QualityRowSerializer(many=True)
+    count = serializers.IntegerField(help_text="rows of this period, all pages")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField(help_text="pages of page_size rows")
+    rows = QualityRowSerializer(
+        many=True, help_text="this page's rows, by key; totals are the whole period's"
+    )
     totals = QualityMetricsSerializer()
     previous = QualityPreviousSerializer(help_text="the period before, same grouping")
     live_days = serializers.ListField(

@@ -4,7 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import role_permission
+from dispatch_center.replica import read_from_replica
 
 from .. import exports, rules, selectors
 from . import serializers as s
@@ -27,6 +29,7 @@ class QualityReportView(APIView):
         },
         summary="质量分析报表 (JSON or xlsx)",
     )
+    @read_from_replica
     def get(self, request):
         query = s.QualityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -48,4 +51,9 @@ class QualityReportView(APIView):
                 f'{period.start:%Y%m%d}-{params["by"]}.xlsx"'
             )
             return response
-        return Response(selectors.report_payload(report))
+        payload = selectors.report_payload(
+            report, page=params["page"], page_size=params["page_size"]
+        )
+        if params["page"] > payload["pages"]:
+            raise InvalidInput("page", "no such page")
+        return Response(payload)

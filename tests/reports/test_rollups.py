@@ -140,8 +140,9 @@ def test_after_the_rollup_past_days_are_read_from_rollups_only(
     busy_week()
     services.rollup_range(DAY - D(1), DAY + D(3))
     period = rules.period_of("day", DAY)
-    # markers, sums, names (x2: this period and the previous one); no raw table
-    with django_assert_num_queries(6) as captured:
+    # the cache's stamp of the rollups, then markers, sums, names (x2: this
+    # period and the previous one); no raw table
+    with django_assert_num_queries(7) as captured:
         report = selectors.quality_report(period, rules.TECHNICIAN, today=NOW.date())
     tables = {
         table
@@ -151,10 +152,14 @@ def test_after_the_rollup_past_days_are_read_from_rollups_only(
     assert tables == {
         "reports_reportpolicy",
         "reports_rollupday",
+        "reports_rollupmonth",
         "reports_dailyrollup",
         "org_technician",
     }
     assert report.current.live_days == []
+    # the same closed period again: only the stamp, from the process's cache
+    with django_assert_num_queries(2):
+        selectors.quality_report(period, rules.TECHNICIAN, today=NOW.date())
 
 
 def test_today_stays_live_and_is_never_rolled_up(manager, clock):

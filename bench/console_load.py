@@ -1,0 +1,361 @@
+"""The console under 500 users: Locust against gunicorn + PostgreSQL.
+
+    .venv/bin/python bench/console_load.py                   # 10M kept orders (long load)
+    .venv/bin/python bench/console_load.py --kept 1000000 --minutes 6
+    .venv/bin/python bench/console_load.py --help
+
+Everything on this machine, loopback only, bounded in time, torn down at the
+end (also on Ctrl-C / SIGTERM):
+
+1. a throwaway PostgreSQL 15 with ``fsync=on`` (absolute figures);
+2. bench/reports.py's province: 20 districts, 1,000 region groups, 2,000
+   package areas, 5,000 technicians, 1,000,000 customers, and ``--kept``
+   closed orders over ``--days`` days (with their callbacks, complaints,
+   urges, claims), loaded with ``INSERT … SELECT`` (10M takes ~25 min here);
+   then ``--open`` open orders (60 % pending, the rest assigned, VIP and
+   same-day ones, urges, escalations, 无人可派 flags) spread over the groups;
+   ``VACUUM ANALYZE``;
+3. 50 dispatcher and 10 hotline-agent sessions (made in the database: no
+   password hashing under load) and a CRM token;
+4. gunicorn with the project's ``gunicorn.conf.py`` (CPUs + 1 sync workers);
+   no Celery worker or beat runs (the load is the web's);
+5. ``locust --headless`` with bench/locustfile_console.py for ``--minutes``:
+   500 dispatchers polling the queue and side panels every 15 s (ramped up
+   over the first minute), 5 hotline agents doing 50 lookups a minute, and
+   25 CRM clients posting 100 orders/s from minute 2 for 2 minutes;
+6. CPU seconds per component from /proc (gunicorn master + workers, every
+   PostgreSQL process, locust), Locust's percentiles per request name, and a
+   JSON file in bench/out/console-load-<date>-<time>.json.
+
+Targets (issue 18): p95 < 300 ms, p99 < 1 s, no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import reports as province  # noqa: E402
+from bench._pg import Postgres, free_port  # noqa: E402
+
+OUT_DIR = ROOT / "bench" / "out"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kept", type=int, default=10_000_000, help="closed orders")
+    parser.add_argument("--days", type=int, default=600, help="days of history")
+    parser.add_argument("--open", type=int, default=20_000, help="open orders")
+    parser.add_argument("--minutes", type=float, default=6.0)
+    parser.add_argument("--users", type=int, default=500, help="dispatchers")
+    parser.add_argument("--burst-start", type=float, default=120)
+    parser.add_argument("--burst-seconds", type=float, default=120)
+    parser.add_argument("--burst-rate", type=float, default=100)
+    parser.add_argument("--chunk", type=int, default=500_000)
+    parser.add_argument("--seed", type=int, default=18)
+    return parser.parse_args()
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def load_open(count: int, rng: random.Random) -> None:
+    """Open orders over the province's groups, like bench/console.py's."""
+    from django.utils import timezone
+
+    from org.models import PackageArea, Technician
+    from workorders.models import WorkOrder
+
+    now = timezone.now()
+    packages = list(PackageArea.objects.select_related("group__area"))
+    by_group: dict[int, list] = {}
+    for t in Technician.objects.only("id", "group_id"):
+        by_group.setdefault(t.group_id, []).append(t)
+    assigned = ["dispatched", "accepted", "appointed", "on_site", "suspended"]
+    orders = []
+    for i in range(count):
+        package = packages[i % len(packages)]
+        status = "pending" if rng.random() < 0.6 else rng.choice(assigned)
+        accepted = now - dt.timedelta(minutes=rng.randint(30, 20 * 60))
+        deadline = now + dt.timedelta(minutes=rng.randint(-180, 600))
+        same_day = rng.random() < 0.5
+        orders.append(
+            WorkOrder(
+                number=f"L{i:09d}",
+                source="crm",
+                kind=rng.choice(["install", "repair", "move"]),
+                product="ftth_broadband",
+                status=status,
+                customer_id=1 + i,
+                address=f"某路{i}号",
+                package_area=package,
+                group=package.group,
+                district=package.group.area.district,
+                is_same_day=same_day,
+                queue_rank=0 if same_day else 1,
+                accepted_at=accepted,
+                deadline=deadline,
+                sla_deadline=deadline,
+                commitment_deadline=deadline,
+                technician=rng.choice(by_group[package.group_id])
+                if status != "pending"
+                else None,
+                urge_count=rng.choice([0, 0, 0, 1, 2]),
+                escalation_level=rng.choice([0, 0, 0, 1, 2]),
+                dispatch_flag="no_candidate"
+                if status == "pending" and rng.random() < 0.02
+                else "",
+                created_at=accepted,
+                updated_at=accepted,
+            )
+        )
+    WorkOrder.objects.bulk_create(orders, batch_size=2000)
+
+
+def sessions(path: Path, rng: random.Random) -> None:
+    """Session cookies for dispatchers and agents, a CRM token, lookups."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import Group, User
+    from django.contrib.sessions.backends.db import SessionStore
+    from rest_framework.authtoken.models import Token
+
+    from org.models import PackageArea
+
+    def user_sessions(role: str, count: int) -> list[str]:
+        group = Group.objects.get(name=role)
+        keys = []
+        for i in range(count):
+            user = User.objects.create_user(f"{role}-load-{i}", password=None)
+            user.groups.add(group)
+            store = SessionStore()
+            store[SESSION_KEY] = str(user.pk)
+            store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            store.create()
+            keys.append(store.session_key)
+        return keys
+
+    crm = User.objects.create_user("crm-load", password=None)
+    crm.groups.add(Group.objects.get(name="crm"))
+    data = {
+        "dispatcher": user_sessions("dispatcher", 50),
+        "agent": user_sessions("hotline_agent", 10),
+        "crm_token": Token.objects.create(user=crm).key,
+        "phones": [f"139{rng.randrange(1, 1_000_000):08d}" for _ in range(2000)],
+        "package_areas": list(PackageArea.objects.values_list("code", flat=True)),
+    }
+    path.write_text(json.dumps(data))
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (
+                int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+            )
+        except (OSError, IndexError):
+            pass
+    return total / TICK
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
+    ).stdout.split()
+    return [int(p) for p in out]
+
+
+def postgres_pids(pg: Postgres) -> list[int]:
+    pid = int((pg.data / "postmaster.pid").read_text().split()[0])
+    return [pid, *children(pid)]
+
+
+def main() -> int:
+    args = parse_args()
+    rng = random.Random(args.seed)
+    pg = Postgres(
+        "console-load", fsync=True, max_connections="100", shared_buffers="256MB"
+    )
+    procs: list[subprocess.Popen] = []
+
+    def stop(signum, frame):
+        sys.exit(143)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
+    info = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": province.machine(),
+        "args": vars(args),
+    }
+    try:
+        pg.start()
+        province.setup_django(pg)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        province.load_org()
+        info["load"] = province.load_orders(
+            args.kept, args.days, dt.date.today() - dt.timedelta(days=1), args.chunk
+        )
+        load_open(args.open, rng)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        info["load_s"] = round(time.perf_counter() - started, 1)
+        info["database_size"] = province.database_size(pg)
+        log(f"loaded in {info['load_s']} s: {info['database_size']}")
+        sessions_file = pg.tmp / "sessions.json"
+        sessions(sessions_file, rng)
+        connection.close()
+
+        port = free_port()
+        env = dict(os.environ)
+        env.update(
+            PYTHONPATH=str(ROOT),  # this tree, whatever an editable install says
+            POLICY_CACHE_SECONDS="30",
+            LOG_LEVEL="WARNING",
+            NOTIFICATION_KICK="false",
+            DB_CONN_MAX_AGE="60",
+        )
+        gunicorn = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "dispatch_center.wsgi:application",
+                "-b",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=open(pg.tmp / "gunicorn.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
+        procs.append(gunicorn)
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise SystemExit("gunicorn did not answer /healthz")
+        # warm every worker once (connections, caches) before measuring
+        total_users = args.users + 5 + 25
+        csv_prefix = pg.tmp / "locust"
+        lenv = dict(env)
+        lenv.update(
+            SESSIONS_FILE=str(sessions_file),
+            DISPATCHERS=str(args.users),
+            HOTLINE_USERS="5",
+            CRM_USERS="25",
+            BURST_START=str(args.burst_start),
+            BURST_SECONDS=str(args.burst_seconds),
+            BURST_RATE=str(args.burst_rate),
+        )
+        gunicorn_pids = [gunicorn.pid, *children(gunicorn.pid)]
+        before = {
+            "gunicorn": cpu_seconds(gunicorn_pids),
+            "postgres": cpu_seconds(postgres_pids(pg)),
+        }
+        wall = time.perf_counter()
+        locust = subprocess.Popen(
+            [
+                str(ROOT / ".venv/bin/locust"),
+                "-f",
+                str(ROOT / "bench/locustfile_console.py"),
+                "--headless",
+                "-u",
+                str(total_users),
+                "-r",
+                str(max(1, total_users // 60)),
+                "-t",
+                f"{int(args.minutes * 60)}s",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--csv",
+                str(csv_prefix),
+                "--only-summary",
+                "--stop-timeout",
+                "20",
+            ],
+            cwd=ROOT,
+            env=lenv,
+            start_new_session=True,
+            stdout=open(pg.tmp / "locust.log", "w"),
+            stderr=subprocess.STDOUT,
+        )
+        procs.append(locust)
+        locust_cpu = 0.0
+        while locust.poll() is None:
+            time.sleep(5)
+            gunicorn_pids = sorted({*gunicorn_pids, *children(gunicorn.pid)})
+            locust_cpu = max(locust_cpu, cpu_seconds([locust.pid]))
+        wall = time.perf_counter() - wall
+        after = {
+            "gunicorn": cpu_seconds(gunicorn_pids),
+            "postgres": cpu_seconds(postgres_pids(pg)),
+        }
+        cpu = {k: round(after[k] - before[k], 1) for k in after}
+        cpu["locust"] = round(locust_cpu, 1)
+        info["wall_s"] = round(wall, 1)
+        info["cpu_s"] = cpu
+        info["cpu_share_of_2_cores"] = {
+            k: round(v / wall / 2, 3) for k, v in cpu.items()
+        }
+        with open(f"{csv_prefix}_stats.csv") as f:
+            info["stats"] = list(csv.DictReader(f))
+        with open(f"{csv_prefix}_failures.csv") as f:
+            info["failures"] = list(csv.DictReader(f))
+        info["locust_tail"] = (pg.tmp / "locust.log").read_text()[-3000:]
+        OUT_DIR.mkdir(exist_ok=True)
+        path = OUT_DIR / f"console-load-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+        path.write_text(json.dumps(info, indent=1, default=str))
+        print_table(info)
+        print(f"\nwritten {path}")
+        return 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                    proc.wait(timeout=30)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        pg.stop()
+
+
+def print_table(info: dict) -> None:
+    print("\n| request | count | fails | p50 ms | p95 ms | p99 ms | max ms | req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in info["stats"]:
+        print(
+            f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
+            f"{row['50%']} | {row['95%']} | {row['99%']} | "
+            f"{float(row['Max Response Time']):.0f} | {float(row['Requests/s']):.1f} |"
+        )
+    print(f"\nCPU seconds over {info['wall_s']} s: {info['cpu_s']}")
+    print(f"share of the 2 cores: {info['cpu_share_of_2_cores']}")
+    print(f"machine: {info['machine']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

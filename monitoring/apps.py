@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "monitoring"
+    verbose_name = "运行监控"
+
+    def ready(self):
+        # Celery signals: every task run (in a worker, or eager in a test)
+        # records its start, success or failure and duration.
+        from . import signals  # noqa: F401
