@@ -20,3 +20,9 @@ def home(request):
         if role in roles:
             return redirect(url_name)
     return render(request, "home.html")
+
+
+def csrf_failure(request, reason=""):
+    """A failed CSRF check (settings.CSRF_FAILURE_VIEW): the site's own page
+    in the user's language, not Django's English one."""
+    return render(request, "403_csrf.html", status=403)

@@ -682,6 +682,20 @@ def test_redispatch_hands_the_order_back(t1, desk):
     assert "不会装iTV" in desk.get("/console/dispatch/side/").content.decode()
 
 
+def test_redispatch_from_the_order_page_ends_on_the_technicians_list(t1):
+    # given an order of T1's, handed back from its own page (no ``next``)
+    order = dispatch_to(new_order(), "T1")
+    # when the technician asks for 改派
+    response = step(t1, order, "redispatch", {"note": "不会装iTV"})
+    # then they land on their list (the order page would be a 404 now), told so
+    assert response.status_code == 302
+    assert response["Location"] == "/console/tech/"
+    landing = t1.get(response["Location"])
+    assert landing.status_code == 200
+    assert f"工单 {order.number} 已退回调度台改派。" in landing.content.decode()
+    assert t1.get(f"/console/orders/{order.pk}/").status_code == 404
+
+
 def test_position_update(t1):
     response = t1.post("/console/tech/position/", {"lat": "34.6", "lng": "119.2"})
     assert response.status_code == 200 and response.json()["ok"] is True
