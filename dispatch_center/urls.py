@@ -25,6 +25,7 @@ urlpatterns = [
     path("console/", include("console.urls")),
     path("reports/", include("reports.urls")),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -130,3 +130,16 @@ def test_a_csrf_failure_is_a_chinese_page_in_the_sites_frame(org):
     assert response.status_code == 403
     assert "页面已过期" in html and 'class="topbar"' in html and "刷新页面" in html
     assert "CSRF verification failed" not in html
+
+
+def test_the_favicon_is_a_local_static_file(client):
+    response = client.get("/favicon.ico", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == "/static/favicon.ico"
+    body = b"".join(response.streaming_content)
+    assert body[:4] == b"\x00\x00\x01\x00"  # an ICO header, not an HTML page
+
+
+def test_every_page_links_the_favicon(org):
+    html = as_user(make_user("disp1", "dispatcher")).get("/console/dispatch/")
+    assert 'rel="icon" href="/static/favicon.ico"' in html.content.decode()
