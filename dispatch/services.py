@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.db import advisory_lock
 from dispatch_center.errors import (
@@ -172,7 +173,12 @@ def order_dispatch(
     ).first()
     if entry:
         raise NotDispatchable(
-            f"{technician.code} 今日{entry.get_kind_display()}，不能派单"
+            gettext("%(name)s（%(code)s）今日%(kind)s，不能派单。")
+            % {
+                "name": technician.name,
+                "code": technician.code,
+                "kind": entry.get_kind_display(),
+            }
         )
     found = order_candidates(order, now=now)
     position = next(
@@ -211,7 +217,7 @@ def order_request_redispatch(
     """
     now = now or timezone.now()
     if not note.strip():
-        raise InvalidInput("note", "请填写申请改派的原因")
+        raise InvalidInput("note", gettext("请填写申请改派的原因。"))
     roles = roles_of(by)
     technician = order.technician
     if technician is None or order.status not in (
@@ -219,11 +225,14 @@ def order_request_redispatch(
         Status.ACCEPTED,
         Status.APPOINTED,
     ):
-        raise InvalidTransition(f"cannot hand back an order that is {order.status}")
+        raise InvalidTransition(
+            gettext("工单状态为“%(status)s”，不能申请改派。")
+            % {"status": wo_rules.status_label(order.status)}
+        )
     if not roles & {Role.DISPATCHER, Role.SUPERVISOR}:
         mine = getattr(by, "technician", None)
         if mine is None or mine.pk != technician.pk:
-            raise Forbidden("只能对派给自己的工单申请改派")
+            raise Forbidden(gettext("只能对派给自己的工单申请改派。"))
     with transaction.atomic():
         RedispatchRequest.objects.create(
             order=order, technician=technician, note=note[:500], at=now
@@ -616,7 +625,7 @@ def rota_generate_week(group: RegionGroup, week_start: date, *, by) -> list[str]
     Returns the violations left (e.g. a week fully on leave), for the desk.
     """
     if week_start.weekday() != 0:
-        raise InvalidInput("week_start", "请选择周一作为一周的开始")
+        raise InvalidInput("week_start", gettext("请选择周一作为一周的开始。"))
     technicians = list(group.technicians.order_by("code"))
     days = rules.week_days(week_start)
     with transaction.atomic():
@@ -667,7 +676,11 @@ def rota_set(
             RotaEntry.objects.filter(technician=technician, date=day).delete()
             return None
         if kind not in RotaKind.values:
-            raise InvalidInput("kind", f"must be one of {RotaKind.values}")
+            raise InvalidInput(
+                "kind",
+                gettext("轮休类型须为以下之一：%(kinds)s。")
+                % {"kinds": "、".join(str(label) for label in RotaKind.labels)},
+            )
         entry, _ = RotaEntry.objects.update_or_create(
             technician=technician,
             date=day,

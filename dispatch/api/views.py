@@ -4,6 +4,7 @@ technician positions and the rest rota."""
 from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -36,7 +37,9 @@ def _input(request, serializer_class):
 def _technician(code: str, field: str = "technician") -> Technician:
     technician = Technician.objects.filter(code=code).first()
     if technician is None:
-        raise InvalidInput(field, f"未知的装维工程师 unknown technician {code!r}")
+        raise InvalidInput(
+            field, gettext("未知的装维工程师：%(code)s。") % {"code": code}
+        )
     return technician
 
 
@@ -121,7 +124,7 @@ class PositionView(APIView):
         data = _input(request, s.PositionInSerializer)
         technician = getattr(request.user, "technician", None)
         if technician is None:
-            raise Forbidden("this login is not a technician")
+            raise Forbidden(gettext("此账号不是装维工程师。"))
         services.technician_position_update(
             technician, lat=data["lat"], lng=data["lng"]
         )
@@ -154,7 +157,10 @@ def _input_query(request):
     ser.is_valid(raise_exception=True)
     group = RegionGroup.objects.filter(code=ser.validated_data["group"]).first()
     if group is None:
-        raise InvalidInput("group", f"unknown group {ser.validated_data['group']!r}")
+        raise InvalidInput(
+            "group",
+            gettext("未知的区域组：%(code)s。") % {"code": ser.validated_data["group"]},
+        )
     return {"group": group, "week_start": ser.validated_data["week_start"]}
 
 
@@ -193,7 +199,9 @@ class RotaGenerateView(APIView):
         data = _input(request, s.RotaGenerateInSerializer)
         group = RegionGroup.objects.filter(code=data["group"]).first()
         if group is None:
-            raise InvalidInput("group", f"unknown group {data['group']!r}")
+            raise InvalidInput(
+                "group", gettext("未知的区域组：%(code)s。") % {"code": data["group"]}
+            )
         services.rota_generate_week(group, data["week_start"], by=request.user)
         return Response(_rota_payload(group, data["week_start"]))
 
