@@ -2,6 +2,7 @@
 
 import re
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from .. import rules
@@ -38,7 +39,8 @@ class QualityQuerySerializer(serializers.Serializer):
     def validate_date(self, value):
         if value is not None and not rules.FIRST_DATE <= value <= rules.LAST_DATE:
             raise serializers.ValidationError(
-                f"date must be between {rules.FIRST_DATE} and {rules.LAST_DATE}"
+                gettext("日期须在 %(first)s 与 %(last)s 之间。")
+                % {"first": rules.FIRST_DATE, "last": rules.LAST_DATE}
             )
         return value
 
