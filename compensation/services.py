@@ -246,7 +246,7 @@ def claims_approve(
             raise InvalidInput(
                 "ids",
                 gettext("未知的补偿单：%(ids)s。")
-                % {"ids": "、".join(str(pk) for pk in sorted(missing))},
+                % {"ids": gettext("、").join(str(pk) for pk in sorted(missing))},
             )
         return [claim_approve(c, by=by, now=now) for c in claims]
 

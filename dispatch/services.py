@@ -679,7 +679,9 @@ def rota_set(
             raise InvalidInput(
                 "kind",
                 gettext("轮休类型须为以下之一：%(kinds)s。")
-                % {"kinds": "、".join(str(label) for label in RotaKind.labels)},
+                % {
+                    "kinds": gettext("、").join(str(label) for label in RotaKind.labels)
+                },
             )
         entry, _ = RotaEntry.objects.update_or_create(
             technician=technician,

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -21,10 +22,13 @@ class CalendarWarningMixin:
         for year, overrides in calendar_gaps(timezone.localdate()):
             messages.warning(
                 request,
-                f"工作日历: 已安装的 chinesecalendar 不含{year}年国务院放假安排，"
-                f"{year}年按周一至周五上班计算（已录入{overrides}条调整）。"
-                f"请在“工作日历调整”中录入{year}年的节假日和调休上班日，"
-                "或升级 chinesecalendar。",
+                gettext(
+                    "工作日历：已安装的 chinesecalendar 不含 %(year)s 年国务院放假安排，"
+                    "%(year)s 年按周一至周五上班计算（已录入 %(overrides)s 条调整）。"
+                    "请在“工作日历调整”中录入 %(year)s 年的节假日和调休上班日，"
+                    "或升级 chinesecalendar。"
+                )
+                % {"year": year, "overrides": overrides},
             )
         return super().changelist_view(request, extra_context)
 

@@ -193,7 +193,7 @@ class ClaimViewSet(
             raise InvalidInput(
                 "ids",
                 gettext("未知的补偿单：%(ids)s。")
-                % {"ids": "、".join(str(pk) for pk in unknown)},
+                % {"ids": gettext("、").join(str(pk) for pk in unknown)},
             )
         claims = services.claims_approve(data["ids"], by=request.user)
         return Response(s.ClaimSerializer(claims, many=True).data)
