@@ -1,8 +1,12 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from dispatch_center.admin_history import ReadableHistoryAdmin
+
+from . import rules
 from .models import (
     CalendarOverride,
     Customer,
@@ -42,18 +46,29 @@ class CustomerAdmin(SimpleHistoryAdmin):
 
 
 class EventInline(admin.TabularInline):
+    """The timeline, states by name (the console's admin adds the details in
+    words, from ``console.presenters``)."""
+
     model = WorkOrderEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "actor_name", "from_status", "to_status", "reason", "data")
+    fields = ("at", "kind", "actor_name", "from_label", "to_label", "reason", "data")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("原状态"))
+    def from_label(self, event):
+        return rules.status_label(event.from_status) if event.from_status else "—"
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, event):
+        return rules.status_label(event.to_status) if event.to_status else "—"
+
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(SimpleHistoryAdmin):
+class WorkOrderAdmin(ReadableHistoryAdmin):
     """Read-mostly: state changes go through the services (console/API)."""
 
     list_display = (
