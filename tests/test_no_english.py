@@ -203,7 +203,8 @@ PAGE_SOURCES = [
     *[
         p
         for p in _sources()
-        if p.name in {"services.py", "sla_services.py", "rules.py", "views.py"}
+        if p.name
+        in {"services.py", "sla_services.py", "rules.py", "views.py", "raw.py"}
         or "services" in p.parts
         or "api" in p.parts
     ],

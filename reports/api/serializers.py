@@ -2,6 +2,7 @@
 
 import re
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from rest_framework import serializers
 
@@ -46,7 +47,7 @@ class QualityQuerySerializer(serializers.Serializer):
 
 
 def _metric_field(metric: rules.Metric):
-    help_text = f"{metric.label}: {metric.definition}"
+    help_text = format_lazy("{}: {}", metric.label, metric.definition)
     if metric.kind == rules.RATE:
         return serializers.FloatField(
             allow_null=True, min_value=0, max_value=1, help_text=help_text
