@@ -146,3 +146,64 @@ def test_redispatch_request_ends_on_the_technicians_list(
     )
     assert "Not Found" not in phone.content()
     shot(phone, "issue14-05-redispatch-request-technician")
+
+
+def test_error_pages_and_english_pages_in_a_browser(
+    chromium,
+    live_server,
+    people,  # noqa: F811
+    working_hours,  # noqa: F811
+    shot,
+):
+    from django.contrib.auth.models import User
+
+    base = live_server.url
+    order = new_order(phone="13711118888", accepted_at=working_hours)
+    order_dispatch(order, technician=Technician.objects.get(code="T1"), by=None)
+    agent = login(chromium, base, "agent1", "pass-agent1")
+    # 403: a hotline agent on the dispatcher desk
+    response = agent.goto(f"{base}/console/dispatch/")
+    assert response.status == 403
+    assert "没有权限" in agent.locator("main").inner_text()
+    shot(agent, "issue14-06-error-403")
+    # 404, with the way back
+    response = agent.goto(f"{base}/console/orders/999999/")
+    assert response.status == 404
+    assert "找不到页面" in agent.locator("main").inner_text()
+    shot(agent, "issue14-07-error-404")
+    agent.get_by_role("link", name="回到首页").click()
+    agent.wait_for_load_state()
+    assert agent.url.endswith("/console/hotline/")
+    # CSRF failure: a form posted after the token changed (signed in elsewhere)
+    agent.context.clear_cookies(name="csrftoken")
+    agent.get_by_label("客户电话或工单号").fill("13711118888")
+    agent.get_by_role("button", name="查询").click()
+    agent.wait_for_load_state()
+    agent.context.clear_cookies(name="csrftoken")
+    agent.locator(f'[data-order="{order.number}"]').get_by_role(
+        "button", name="记录催单"
+    ).click()
+    agent.wait_for_load_state()
+    assert "页面已过期" in agent.locator("main").inner_text()
+    shot(agent, "issue14-08-error-csrf")
+
+    # the reports in English
+    User.objects.filter(username="disp1").update(is_superuser=True, is_staff=True)
+    desk = login(
+        chromium, base, "disp1", "pass-disp1", viewport={"width": 1440, "height": 900}
+    )
+    with desk.expect_navigation():
+        desk.locator('select[name="language"]').select_option("en")
+    desk.goto(f"{base}/reports/quality/")
+    assert "Repairs on time" in desk.locator("main").inner_text()
+    shot(desk, "issue14-09-reports-english")
+    response = desk.goto(f"{base}/nowhere/")
+    assert "Page not found" in desk.locator("main").inner_text()
+    shot(desk, "issue14-10-error-404-english")
+    # the admin's order page, back in Chinese
+    with desk.expect_navigation():
+        desk.goto(f"{base}/console/dispatch/")
+        desk.locator('select[name="language"]').select_option("zh-hans")
+    desk.goto(f"{base}/admin/workorders/workorder/{order.pk}/change/")
+    assert "派给 张工" in desk.locator("#content").inner_text()
+    shot(desk, "issue14-11-admin-order")
