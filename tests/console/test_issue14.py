@@ -143,3 +143,10 @@ def test_the_favicon_is_a_local_static_file(client):
 def test_every_page_links_the_favicon(org):
     html = as_user(make_user("disp1", "dispatcher")).get("/console/dispatch/")
     assert 'rel="icon" href="/static/favicon.ico"' in html.content.decode()
+
+
+def test_no_template_comment_leaks_into_a_page(org):
+    # a multi-line {# #} is not a comment in Django: it printed on every page
+    html = as_user(make_user("disp1", "dispatcher")).get("/console/dispatch/")
+    text = html.content.decode()
+    assert "{#" not in text and "{%" not in text
