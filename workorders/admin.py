@@ -27,9 +27,9 @@ class CalendarWarningMixin:
             messages.warning(
                 request,
                 gettext(
-                    "工作日历：已安装的 chinesecalendar 不含 %(year)s 年国务院放假安排，"
-                    "%(year)s 年按周一至周五上班计算（已录入 %(overrides)s 条调整）。"
-                    "请在“工作日历调整”中录入 %(year)s 年的节假日和调休上班日，"
+                    "工作日历：已安装的 chinesecalendar 不含%(year)s年国务院放假安排，"
+                    "%(year)s年按周一至周五上班计算（已录入%(overrides)s条调整）。"
+                    "请在“工作日历调整”中录入%(year)s年的节假日和调休上班日，"
                     "或升级 chinesecalendar。"
                 )
                 % {"year": year, "overrides": overrides},
