@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 
 from dispatch_center.errors import (
     Conflict,
@@ -181,6 +182,10 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
 # --- audit -----------------------------------------------------------------------------
 
 
+def _claim_status(status: str | None) -> str:
+    return str(ClaimStatus(status).label) if status in ClaimStatus.values else "—"
+
+
 def _move(
     claim: Claim, src: tuple[str, ...], fields: dict, *, by, now, reason: str
 ) -> Claim:
@@ -190,7 +195,10 @@ def _move(
         current = (
             Claim.objects.filter(pk=claim.pk).values_list("status", flat=True).first()
         )
-        raise InvalidTransition(f"claim {claim.pk} is {current}: cannot {reason}")
+        raise InvalidTransition(
+            gettext("补偿单 #%(id)s 的状态已是“%(status)s”，请刷新后重试。")
+            % {"id": claim.pk, "status": _claim_status(current)}
+        )
     for attr, value in fields.items():
         setattr(claim, attr, value)
     history_record(claim, by=by, at=now, reason=reason)
@@ -236,7 +244,11 @@ def claims_approve(
         )
         missing = set(claim_ids) - {c.pk for c in claims}
         if missing:
-            raise InvalidInput("ids", f"unknown claims: {sorted(missing)}")
+            raise InvalidInput(
+                "ids",
+                gettext("未知的补偿单：%(ids)s。")
+                % {"ids": gettext("、").join(str(pk) for pk in sorted(missing))},
+            )
         return [claim_approve(c, by=by, now=now) for c in claims]
 
 
@@ -245,7 +257,7 @@ def claim_reject(
 ) -> Claim:
     now = now or timezone.now()
     if not reason.strip():
-        raise InvalidInput("reason", "请填写驳回原因")
+        raise InvalidInput("reason", gettext("请填写驳回原因。"))
     with transaction.atomic():
         return _move(
             claim,
@@ -278,13 +290,17 @@ def claim_revoke_exemption(
     """
     now = now or timezone.now()
     if claim.status != ClaimStatus.EXEMPT:
-        raise InvalidTransition(f"claim {claim.pk} is {claim.status}, not exempt")
-    if claim.exemption == rules.RURAL:
-        raise Conflict(
-            "农村区域免责是适用范围，不能撤销 (rural areas are out of scope)"
+        raise InvalidTransition(
+            gettext("补偿单 #%(id)s 的状态为“%(status)s”，不是免责，无需撤销。")
+            % {"id": claim.pk, "status": _claim_status(claim.status)}
         )
+    if claim.exemption == rules.RURAL:
+        raise Conflict(gettext("农村区域不在慢必赔适用范围内，其免责不能撤销。"))
     if only_without_evidence and claim.evidence:
-        raise Conflict(f"免责有佐证({claim.evidence})，不自动撤销")
+        raise Conflict(
+            gettext("免责有佐证（%(evidence)s），不自动撤销。")
+            % {"evidence": claim.evidence}
+        )
     with transaction.atomic():
         return _move(
             claim,
@@ -342,7 +358,8 @@ def claim_pay(claim_id: int, *, by, now: datetime | None = None) -> Claim:
             return claim
         if claim.status != ClaimStatus.APPROVED:
             raise InvalidTransition(
-                f"claim {claim.pk} is {claim.status}: approve it before paying"
+                gettext("补偿单 #%(id)s 的状态为“%(status)s”，须先审核通过才能充值。")
+                % {"id": claim.pk, "status": _claim_status(claim.status)}
             )
         try:
             reference = recharge_gateway().recharge(
@@ -354,9 +371,7 @@ def claim_pay(claim_id: int, *, by, now: datetime | None = None) -> Claim:
             )
         except Exception as exc:  # noqa: BLE001 - any gateway failure leaves it approved
             log.warning("recharge for claim %s failed: %s", claim.pk, exc)
-            raise PaymentFailed(
-                f"充值未确认，可重试 (recharge not confirmed: {exc})"
-            ) from exc
+            raise PaymentFailed(gettext("充值未确认，可稍后重试。")) from exc
         _move(
             claim,
             (ClaimStatus.APPROVED,),

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from dispatch_center.console import role_required
@@ -87,17 +88,23 @@ def _audit_action(request):
         if action == "approve":
             ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
             if not ids:
-                messages.error(request, "请先勾选要审核通过的补偿")
+                messages.error(request, gettext("请先勾选要审核通过的补偿。"))
                 return
             allowed = list(visible.filter(pk__in=ids).values_list("pk", flat=True))
             done = services.claims_approve(allowed, by=request.user)
-            messages.success(request, f"已审核通过 {len(done)} 条")
+            messages.success(
+                request, gettext("已审核通过 %(n)s 条。") % {"n": len(done)}
+            )
         elif action == "reject":
             claim = get_object_or_404(visible, pk=request.POST.get("id"))
             services.claim_reject(
                 claim, by=request.user, reason=request.POST.get("reason", "")
             )
-            messages.success(request, f"已驳回工单 {claim.work_order.number} 的补偿")
+            messages.success(
+                request,
+                gettext("已驳回工单 %(number)s 的补偿。")
+                % {"number": claim.work_order.number},
+            )
         elif action == "pay_bulk":
             if not has_role(request.user, Role.FINANCE):
                 raise PermissionDenied
@@ -130,10 +137,12 @@ def _audit_action(request):
             claim = get_object_or_404(visible, pk=request.POST.get("id"))
             claim = services.claim_pay(claim.pk, by=request.user)
             messages.success(
-                request, f"已充值 {claim.amount} 元（工单 {claim.work_order.number}）"
+                request,
+                gettext("已充值 %(amount)s 元（工单 %(number)s）。")
+                % {"amount": claim.amount, "number": claim.work_order.number},
             )
         else:
-            messages.error(request, "未知操作")
+            messages.error(request, gettext("未知操作。"))
     except InvalidInput as exc:
         messages.error(
             request, "；".join(m for msgs in exc.errors.values() for m in msgs)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext, gettext_lazy
+
 from dispatch_center.errors import InvalidTransition
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -69,15 +71,55 @@ FLOW: dict[tuple[str, str], str] = {
 SUPERVISABLE = frozenset({REVIEW, CITY, DEPARTMENT, RETURN, CALLBACK})
 
 
+#: Steps and actions as users read them (steps: the same words as
+#: ``models.ComplaintStatus``).
+STEP_LABELS = {
+    FRONT_DESK: gettext_lazy("待提交"),
+    REVIEW: gettext_lazy("后台复核"),
+    CITY: gettext_lazy("地市处理"),
+    DEPARTMENT: gettext_lazy("责任部门处理"),
+    RETURN: gettext_lazy("待返单"),
+    CALLBACK: gettext_lazy("待回访"),
+    DETERMINATION: gettext_lazy("待责任认定"),
+    CLOSED: gettext_lazy("已结案"),
+}
+ACTION_LABELS = {
+    SUBMIT: gettext_lazy("提交"),
+    DISPATCH_TO_CITY: gettext_lazy("派往地市"),
+    ASSIGN_DEPARTMENT: gettext_lazy("指派责任部门"),
+    ANSWER_CUSTOMER: gettext_lazy("答复用户"),
+    RETURN_TICKET: gettext_lazy("返单"),
+    WRONG_DISPATCH: gettext_lazy("以派单不正确退回"),
+    CALLBACK_CUSTOMER: gettext_lazy("回访用户"),
+    DETERMINE: gettext_lazy("责任认定"),
+    CLOSE: gettext_lazy("结案"),
+    SUPERVISE: gettext_lazy("督办"),
+}
+
+
+def step_label(step: str | None) -> str:
+    return str(STEP_LABELS.get(step, step or "—"))
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
 def next_step(status: str, action: str) -> str:
     """The step after ``action`` in ``status``; ``InvalidTransition`` if illegal."""
     if action == SUPERVISE:
         if status not in SUPERVISABLE:
-            raise InvalidTransition(f"cannot supervise a complaint at {status}")
+            raise InvalidTransition(
+                gettext("投诉处于“%(step)s”环节，不能督办。")
+                % {"step": step_label(status)}
+            )
         return status
     target = FLOW.get((action, status))
     if target is None:
-        raise InvalidTransition(f"cannot {action} a complaint at {status}")
+        raise InvalidTransition(
+            gettext("投诉处于“%(step)s”环节，不能%(action)s。")
+            % {"step": step_label(status), "action": action_label(action)}
+        )
     return target
 
 

@@ -176,10 +176,20 @@ def technicians_panel(user, filters: dict, *, now: datetime) -> list[TechnicianR
 
 def pending_approvals(user) -> list[Approval]:
     return list(
-        approvals_visible_to(user)
-        .filter(status=ApprovalStatus.PENDING)
-        .select_related("order__technician")[:PANEL_LIMIT]
+        _pending_approvals(user).select_related("order__technician")[:PANEL_LIMIT]
     )
+
+
+def _pending_approvals(user) -> QuerySet[Approval]:
+    return approvals_visible_to(user).filter(status=ApprovalStatus.PENDING)
+
+
+def panel_totals(user) -> dict[str, int]:
+    """What the desk's badges count: every row, not the ``PANEL_LIMIT`` shown."""
+    return {
+        "approvals_total": _pending_approvals(user).count(),
+        "stuck_total": _stuck(user).count(),
+    }
 
 
 def sla_feed(user, *, now: datetime, hours: int = 24) -> list[SlaEvent]:
@@ -198,15 +208,17 @@ def sla_feed(user, *, now: datetime, hours: int = 24) -> list[SlaEvent]:
     return list(qs.order_by("-at", "-id")[:PANEL_LIMIT])
 
 
-def stuck_orders(user, *, now: datetime) -> list[OrderRow]:
-    """Pending orders flagged 无人可派 or handed back (申请改派)."""
-    qs = (
+def _stuck(user) -> QuerySet[WorkOrder]:
+    return (
         orders_visible_to(user)
         .filter(status=wo_rules.PENDING)
         .exclude(dispatch_flag="")
-        .order_by(*QUEUE_ORDER)
     )
-    return order_rows(qs[:PANEL_LIMIT], now)
+
+
+def stuck_orders(user, *, now: datetime) -> list[OrderRow]:
+    """Pending orders flagged 无人可派 or handed back (申请改派)."""
+    return order_rows(_stuck(user).order_by(*QUEUE_ORDER)[:PANEL_LIMIT], now)
 
 
 @dataclass
@@ -304,11 +316,16 @@ def complaint_sub_categories() -> QuerySet[ComplaintSubCategory]:
 
 def callbacks_queue(user, *, now: datetime) -> list[WorkOrder]:
     """Completed orders due a callback (回访), oldest completion first."""
-    return list(
-        callbacks_due(orders_visible_to(user), now=now, policy=complaint_policy())[
-            :PANEL_LIMIT
-        ]
-    )
+    return list(_callbacks_due(user, now=now)[:PANEL_LIMIT])
+
+
+def callbacks_due_total(user, *, now: datetime) -> int:
+    """How many callbacks are due in all (the badge), not only those listed."""
+    return _callbacks_due(user, now=now).order_by().count()
+
+
+def _callbacks_due(user, *, now: datetime) -> QuerySet[WorkOrder]:
+    return callbacks_due(orders_visible_to(user), now=now, policy=complaint_policy())
 
 
 # --- the technician's phone pages ----------------------------------------------------

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.db import advisory_lock
 from dispatch_center.errors import (
@@ -183,16 +184,20 @@ def order_dispatch(
     now = now or timezone.now()
     reason = reason.strip()
     if order.status not in REASSIGNABLE and order.status != Status.PENDING:
-        raise InvalidTransition(f"cannot dispatch an order that is {order.status}")
+        raise InvalidTransition(
+            gettext("工单状态为%(status)s，不能派单。")
+            % {"status": Status(order.status).label}
+        )
     if order.technician_id == technician.pk:
         raise AlreadyAssigned(
-            f"order {order.number} is already assigned to {technician.code}"
+            gettext("工单 %(number)s 已派给 %(code)s。")
+            % {"number": order.number, "code": technician.code}
         )
     reassign = order.status in REASSIGNABLE
     if reassign and not reason:
-        raise InvalidInput("reason", "改派请填写原因")
+        raise InvalidInput("reason", gettext("改派请填写原因。"))
     if override and not reason:
-        raise InvalidInput("reason", "超出候选范围调剂派单请填写原因")
+        raise InvalidInput("reason", gettext("超出候选范围调剂派单请填写原因。"))
     refusals = _manual_refusals(order, technician, by=by, now=now)
     hard = [r for r in refusals if not r.overridable]
     if hard:
@@ -200,7 +205,7 @@ def order_dispatch(
     if refusals and not override:
         raise NotACandidate(
             "；".join(r.detail for r in refusals)
-            + "（如需调剂请选择超范围派单并填写原因）",
+            + gettext("（如需调剂请选择超范围派单并填写原因）"),
             reason=refusals[0].reason,
             overridable=True,
         )
@@ -277,7 +282,7 @@ def order_request_redispatch(
     """
     now = now or timezone.now()
     if not note.strip():
-        raise InvalidInput("note", "请填写申请改派的原因")
+        raise InvalidInput("note", gettext("请填写申请改派的原因。"))
     roles = roles_of(by)
     technician = order.technician
     if technician is None or order.status not in (
@@ -285,11 +290,14 @@ def order_request_redispatch(
         Status.ACCEPTED,
         Status.APPOINTED,
     ):
-        raise InvalidTransition(f"cannot hand back an order that is {order.status}")
+        raise InvalidTransition(
+            gettext("工单状态为“%(status)s”，不能申请改派。")
+            % {"status": wo_rules.status_label(order.status)}
+        )
     if not roles & {Role.DISPATCHER, Role.SUPERVISOR}:
         mine = getattr(by, "technician", None)
         if mine is None or mine.pk != technician.pk:
-            raise Forbidden("只能对派给自己的工单申请改派")
+            raise Forbidden(gettext("只能对派给自己的工单申请改派。"))
     with transaction.atomic():
         RedispatchRequest.objects.create(
             order=order, technician=technician, note=note[:500], at=now
@@ -694,7 +702,7 @@ def rota_generate_week(
     """
     now = now or timezone.now()
     if week_start.weekday() != 0:
-        raise InvalidInput("week_start", "请选择周一作为一周的开始")
+        raise InvalidInput("week_start", gettext("请选择周一作为一周的开始。"))
     technicians = list(group.technicians.order_by("code"))
     days = rules.week_days(week_start)
     with transaction.atomic():
@@ -755,7 +763,13 @@ def rota_set(
             RotaEntry.objects.filter(technician=technician, date=day).delete()
             return None
         if kind not in RotaKind.values:
-            raise InvalidInput("kind", f"must be one of {RotaKind.values}")
+            raise InvalidInput(
+                "kind",
+                gettext("轮休类型须为以下之一：%(kinds)s。")
+                % {
+                    "kinds": gettext("、").join(str(label) for label in RotaKind.labels)
+                },
+            )
         entry, _ = RotaEntry.objects.update_or_create(
             technician=technician,
             date=day,

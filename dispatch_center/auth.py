@@ -1,4 +1,5 @@
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
@@ -45,10 +46,10 @@ class RoleTokenAuthentication(TokenAuthentication):
             .first()
         )
         if row is None:
-            raise AuthenticationFailed("Invalid token.")
+            raise AuthenticationFailed(gettext("Invalid token."))  # DRF's catalog
         user = row.user
         if not user.is_active:
-            raise AuthenticationFailed("User inactive or deleted.")
+            raise AuthenticationFailed(gettext("User inactive or deleted."))
         if user.is_superuser:
             user._role_names = ALL_ROLES
         else:

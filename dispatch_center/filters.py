@@ -3,6 +3,7 @@
 import datetime as dt
 
 import django_filters
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 MAX_ID = 2**63 - 1
@@ -32,6 +33,6 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
                 value = value.astimezone(dt.UTC)
             except (OverflowError, ValueError):
                 raise ValidationError(
-                    {self.field_name: ["date out of range"]}
+                    {self.field_name: [gettext("日期超出范围。")]}
                 ) from None
         return super().filter(qs, value)

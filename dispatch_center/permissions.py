@@ -1,6 +1,7 @@
+from django.utils.translation import gettext
 from rest_framework.permissions import BasePermission
 
-from .roles import has_role, roles_of
+from .roles import Role, has_role, roles_of
 
 
 class HasAnyRole(BasePermission):
@@ -14,7 +15,12 @@ def role_permission(*roles: str):
     """A permission class admitting only the given roles."""
 
     class _RolePermission(BasePermission):
-        message = "This action needs one of the roles: " + ", ".join(roles)
+        @property
+        def message(self):
+            # read per request, in the user's language
+            return gettext("此操作需要以下角色之一：%(roles)s。") % {
+                "roles": gettext("、").join(str(Role(r).label) for r in roles)
+            }
 
         def has_permission(self, request, view):
             return has_role(request.user, *roles)

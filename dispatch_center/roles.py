@@ -1,17 +1,18 @@
 """Roles are Django groups with the names fixed by API.md."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class Role(models.TextChoices):
-    DISPATCHER = "dispatcher", "综合调度员"
-    HOTLINE_AGENT = "hotline_agent", "10000号坐席"
-    TECHNICIAN = "technician", "装维工程师"
-    SUPERVISOR = "supervisor", "班组长/审核"
-    MANAGER = "manager", "质量管控经理"
-    FINANCE = "finance", "财务/稽核"
-    CRM = "crm", "CRM系统"
-    DEPARTMENT_HANDLER = "department_handler", "责任部门处理人"
+    DISPATCHER = "dispatcher", gettext_lazy("综合调度员")
+    HOTLINE_AGENT = "hotline_agent", gettext_lazy("10000号坐席")
+    TECHNICIAN = "technician", gettext_lazy("装维工程师")
+    SUPERVISOR = "supervisor", gettext_lazy("班组长/审核")
+    MANAGER = "manager", gettext_lazy("质量管控经理")
+    FINANCE = "finance", gettext_lazy("财务/稽核")
+    CRM = "crm", gettext_lazy("CRM系统")
+    DEPARTMENT_HANDLER = "department_handler", gettext_lazy("责任部门处理人")
 
 
 ALL_ROLES = frozenset(Role.values)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -28,6 +29,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("healthz/jobs", healthz_jobs, name="healthz-jobs"),
     path("metrics", metrics_view, name="metrics"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(
@@ -42,12 +44,13 @@ admin.site.site_title = "综调中心"
 admin.site.index_title = "系统管理"
 
 
-def _api_or(page_view, status: int, detail: str):
-    """API paths answer JSON (clients parse it); other paths get the page."""
+def _api_or(page_view, status: int, detail):
+    """API paths answer JSON (clients parse it); other paths get the page
+    (templates/<status>.html, in the site's frame)."""
 
     def handler(request, exception=None):
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": detail}, status=status)
+            return JsonResponse({"detail": str(detail)}, status=status)
         if exception is None:
             return page_view(request)
         return page_view(request, exception)
@@ -55,7 +58,9 @@ def _api_or(page_view, status: int, detail: str):
     return handler
 
 
-handler400 = _api_or(defaults.bad_request, 400, "Bad request.")
-handler403 = _api_or(defaults.permission_denied, 403, "Not allowed.")
-handler404 = _api_or(defaults.page_not_found, 404, "Not found.")
-handler500 = _api_or(defaults.server_error, 500, "Server error.")
+handler400 = _api_or(defaults.bad_request, 400, gettext_lazy("请求有误。"))
+handler403 = _api_or(
+    defaults.permission_denied, 403, gettext_lazy("您没有执行该操作的权限。")
+)
+handler404 = _api_or(defaults.page_not_found, 404, gettext_lazy("未找到。"))
+handler500 = _api_or(defaults.server_error, 500, gettext_lazy("服务器内部错误。"))

@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from .roles import Role, roles_of
 
@@ -24,3 +25,15 @@ def home(request):
         if role in roles:
             return redirect(url_name)
     return render(request, "home.html")
+
+
+def csrf_failure(request, reason=""):
+    """A failed CSRF check (settings.CSRF_FAILURE_VIEW): the site's own page
+    in the user's language, not Django's English one."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def favicon(request):
+    """``/favicon.ico``, which browsers and tools ask for on their own: the static
+    file (the pages also link it from the site's frame)."""
+    return redirect(static("favicon.ico"), permanent=True)

@@ -20,6 +20,7 @@ from itertools import groupby
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from dispatch_center.errors import Conflict, InvalidInput, InvalidTransition
 from org.models import Technician
@@ -45,10 +46,12 @@ def month_checked(month, *, now: datetime) -> tuple[datetime, datetime]:
     """The month's bounds, or 400 naming ``month`` (bad format or future)."""
     try:
         start, end = rules.month_bounds(month)
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput("month", str(exc)) from None
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            "month", gettext("月份格式须为 YYYY-MM，如 2026-11。")
+        ) from None
     if start > now:
-        raise InvalidInput("month", "month is in the future")
+        raise InvalidInput("month", gettext("不能核算未来的月份。"))
     return start, end
 
 
@@ -105,7 +108,7 @@ def payroll_run_create(*, month: str, by, now: datetime | None = None) -> Payrol
                 )
         except IntegrityError:
             raise Conflict(
-                f"{month} is being computed by someone else; try again"
+                gettext("%(month)s 正由他人核算，请稍后重试。") % {"month": month}
             ) from None
         totals = _compute(run, rates, start, end)
         for name, value in totals.items():
@@ -228,7 +231,7 @@ def _technicians_changed() -> Conflict:
     # The order stream and the technician list are both ordered by technician
     # id; an order whose technician is not in the list means the technicians
     # changed between the two reads.
-    return Conflict("technicians changed during the computation; try again")
+    return Conflict(gettext("核算期间工程师名单有变动，请重试。"))
 
 
 @dataclass(frozen=True)
@@ -428,19 +431,34 @@ def _copy_text(value) -> str:
 # --- review and lock -----------------------------------------------------------------
 
 
+#: What ``_transition`` does, as users read it.
+VERBS = {"review": gettext_lazy("审核"), "lock": gettext_lazy("锁定")}
+
+
+def _cannot(run: PayrollRun, src: str, verb: str) -> InvalidTransition:
+    return InvalidTransition(
+        gettext("该次核算的状态为“%(status)s”，须为“%(src)s”才能%(verb)s。")
+        % {
+            "status": run.get_status_display(),
+            "src": RunStatus(src).label,
+            "verb": VERBS.get(verb, verb),
+        }
+    )
+
+
 def _transition(
     run: PayrollRun, src: str, dst: str, *, verb: str, stamp: str, by, now
 ) -> PayrollRun:
     """Compare-and-set ``src → dst``: if someone else moved the run first,
     no row changes and we refuse rather than overwrite."""
     if run.status != src:
-        raise InvalidTransition(f"cannot {verb} a {run.status} run (must be {src})")
+        raise _cannot(run, src, verb)
     changed = PayrollRun.objects.filter(pk=run.pk, status=src).update(
         status=dst, **{f"{stamp}_at": now, f"{stamp}_by": by}
     )
     if not changed:
         run.refresh_from_db()
-        raise InvalidTransition(f"cannot {verb} a {run.status} run (must be {src})")
+        raise _cannot(run, src, verb)
     run.status = dst
     setattr(run, f"{stamp}_at", now)
     setattr(run, f"{stamp}_by", by)
@@ -493,11 +511,13 @@ def payroll_run_lock(run: PayrollRun, *, by, now: datetime | None = None):
 
 
 def _month_locked(other: PayrollRun | None) -> Conflict:
-    which = f" (version {other.version})" if other else ""
-    return Conflict(
-        f"this month is already locked{which}; a month is paid once",
-        code="month_locked",
-    )
+    if other is None:
+        text = gettext("本月已锁定，每月只发放一次。")
+    else:
+        text = gettext("本月已锁定（第 %(version)s 版），每月只发放一次。") % {
+            "version": other.version
+        }
+    return Conflict(text, code="month_locked")
 
 
 # --- management assessments ---------------------------------------------------------------
@@ -517,14 +537,16 @@ def adjustment_create(
     now = now or timezone.now()
     try:
         rules.parse_month(month)
-    except ValueError as exc:
-        raise InvalidInput("month", str(exc)) from None
+    except ValueError:
+        raise InvalidInput(
+            "month", gettext("月份格式须为 YYYY-MM，如 2026-11。")
+        ) from None
     if kind not in AdjustmentKind.values:
-        raise InvalidInput("kind", "kind must be reward or penalty")
+        raise InvalidInput("kind", gettext("考核类型须为奖励或处罚。"))
     if amount <= 0 or amount != rules.money(amount):
-        raise InvalidInput("amount", "amount must be positive, in fen")
+        raise InvalidInput("amount", gettext("金额须为正数，精确到分。"))
     if not reason.strip():
-        raise InvalidInput("reason", "请填写原因")
+        raise InvalidInput("reason", gettext("请填写原因。"))
     return Adjustment.objects.create(
         technician=technician,
         month=month,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -50,13 +50,13 @@ def _metric_cells(metrics: dict) -> list:
 def _write_section(wb: Workbook, sheet: Sheet) -> None:
     ws = wb.create_sheet(sheet.title[:31])
     label = rules.GROUPING_LABELS[sheet.grouping]
-    ws.append([f"{label}编码", label, *[m.label for m in rules.METRICS]])
+    ws.append([f"{label}编码", str(label), *[str(m.label) for m in rules.METRICS]])
     for cell in ws[1]:
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center", wrap_text=True)
     for row in sheet.section.rows:
-        ws.append([row.key, row.name, *_metric_cells(row.metrics)])
+        ws.append([row.key, str(row.name), *_metric_cells(row.metrics)])
     ws.append(["合计", "", *_metric_cells(sheet.section.totals)])
     for cell in ws[ws.max_row]:
         cell.font = BOLD
@@ -84,7 +84,7 @@ def _write_notes(wb: Workbook, lines: list[tuple[str, str]]) -> None:
         cell.font = BOLD
         cell.fill = HEADER_FILL
     for m in rules.METRICS:
-        ws.append([m.label, m.key, m.basis, m.definition])
+        ws.append([str(m.label), m.key, str(m.basis), str(m.definition)])
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 30
     ws.column_dimensions["C"].width = 14
@@ -119,7 +119,13 @@ def _save(wb: Workbook) -> bytes:
 
 
 def report_xlsx(report: Report, *, scope: str = "全市") -> bytes:
-    """The API's report: this period and the previous one by the same grouping."""
+    """The API's report: this period and the previous one by the same grouping
+    (in Chinese whatever the page's language: the spreadsheets are documents)."""
+    with translation.override("zh-hans"):
+        return _report_xlsx(report, scope=scope)
+
+
+def _report_xlsx(report: Report, *, scope: str) -> bytes:
     label = rules.GROUPING_LABELS[report.by]
     wb = Workbook()
     wb.remove(wb.active)
@@ -131,7 +137,12 @@ def report_xlsx(report: Report, *, scope: str = "全市") -> bytes:
 
 def full_report_xlsx(reports: list[Report], *, scope: str = "全市") -> bytes:
     """A stored report: one sheet per grouping of this period, then the
-    previous period by district for comparison."""
+    previous period by district for comparison (in Chinese)."""
+    with translation.override("zh-hans"):
+        return _full_report_xlsx(reports, scope=scope)
+
+
+def _full_report_xlsx(reports: list[Report], *, scope: str) -> bytes:
     wb = Workbook()
     wb.remove(wb.active)
     for report in reports:

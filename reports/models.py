@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -157,7 +158,9 @@ class ReportPolicy(models.Model):
         return str(self._meta.verbose_name)
 
 
-METRIC_CHOICES = [(m.key, f"{m.label} ({m.key})") for m in rules.METRICS]
+METRIC_CHOICES = [
+    (m.key, format_lazy("{} ({})", m.label, m.key)) for m in rules.METRICS
+]
 
 
 class Direction(models.TextChoices):

@@ -41,6 +41,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from compensation.models import Claim, ClaimStatus
 from complaints.models import Callback, Complaint, ComplaintCategory
@@ -173,18 +174,20 @@ class Source:
 SOURCES = {
     s.name: s
     for s in (
-        Source("accepted", WorkOrder, "accepted_at", "", label="工单(按录入时间)"),
-        Source("completed", WorkOrder, "completed_at", "", label="工单(按竣工时间)"),
-        Source("dispatched", WorkOrder, "dispatched_at", "", label="工单(按派单时间)"),
-        Source("callback", Callback, "at", "work_order", label="回访"),
-        Source("complaint", Complaint, "received_at", "work_order", label="投诉"),
+        Source("accepted", WorkOrder, "accepted_at", "", label=_("工单(按录入时间)")),
+        Source("completed", WorkOrder, "completed_at", "", label=_("工单(按竣工时间)")),
+        Source(
+            "dispatched", WorkOrder, "dispatched_at", "", label=_("工单(按派单时间)")
+        ),
+        Source("callback", Callback, "at", "work_order", label=_("回访")),
+        Source("complaint", Complaint, "received_at", "work_order", label=_("投诉")),
         Source(
             "sla_event",
             SlaEvent,
             "at",
             "order",
             base=Q(kind__in=[SlaEventKind.URGE, SlaEventKind.ESCALATION]),
-            label="催单/升级",
+            label=_("催单/升级"),
         ),
         Source(
             "claim",
@@ -192,7 +195,7 @@ SOURCES = {
             "completed_at",
             "work_order",
             base=~Q(status__in=[ClaimStatus.EXEMPT, ClaimStatus.REJECTED]),
-            label="慢必赔",
+            label=_("慢必赔"),
         ),
         Source(
             "approval",
@@ -200,7 +203,7 @@ SOURCES = {
             "requested_at",
             "order",
             base=Q(status=ApprovalStatus.APPROVED),
-            label="挂起/改约",
+            label=_("挂起/改约"),
         ),
     )
 }

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.console import role_required
 from dispatch_center.replica import read_from_replica
@@ -64,7 +65,7 @@ def _query(request):
 def _scope(request) -> tuple[int | None, str]:
     district_id = selectors.scope_district_id(request.user)
     if district_id is None:
-        return None, "全市"
+        return None, gettext("全市")
     return district_id, District.objects.get(pk=district_id).name
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from notifications.services import notifications_enqueue
@@ -198,6 +199,13 @@ def work_order_urge_record(
 # --- suspend / reschedule approvals ------------------------------------------
 
 
+def _not_now(kind: str, status: str) -> str:
+    return gettext("工单状态为“%(status)s”，不能申请%(kind)s。") % {
+        "status": rules.status_label(status),
+        "kind": ApprovalKind(kind).label,
+    }
+
+
 def approval_request(
     order: WorkOrder,
     *,
@@ -223,43 +231,52 @@ def approval_request(
     now = now or timezone.now()
     work_order_check_worker(order, by)
     if reason not in DelayCause.values:
-        raise InvalidInput("reason", f"unknown reason {reason!r}")
+        raise InvalidInput(
+            "reason", gettext("未知的原因：%(code)s。") % {"code": reason}
+        )
     if kind == ApprovalKind.RESCHEDULE:
         if not customer_confirmed:
-            raise InvalidInput(
-                "customer_confirmed",
-                "改约须经客户确认 (customer_confirmed must be true)",
-            )
+            raise InvalidInput("customer_confirmed", gettext("改约须经客户确认。"))
         if appointment_start is None or appointment_end is None:
-            raise InvalidInput("appointment_end", "须填写新的预约时间")
+            raise InvalidInput("appointment_end", gettext("须填写新的预约时间。"))
         if appointment_end <= appointment_start:
-            raise InvalidInput("appointment_end", "预约结束时间须晚于开始时间")
+            raise InvalidInput(
+                "appointment_end", gettext("预约结束时间须晚于开始时间。")
+            )
         if appointment_end <= now:
-            raise InvalidInput("appointment_end", "预约结束时间须晚于当前时间")
+            raise InvalidInput(
+                "appointment_end", gettext("预约结束时间须晚于当前时间。")
+            )
         today = rules.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
         if appointment_start < today:
-            raise InvalidInput("appointment_start", "预约开始时间不能早于今天")
+            raise InvalidInput(
+                "appointment_start", gettext("预约开始时间不能早于今天。")
+            )
         allowed = RESCHEDULABLE
     elif kind == ApprovalKind.SUSPEND:
         appointment_start = appointment_end = None
         allowed = SUSPENDABLE
     else:
-        raise InvalidInput("kind", f"unknown approval kind {kind!r}")
+        raise InvalidInput(
+            "kind", gettext("未知的申请类型：%(code)s。") % {"code": kind}
+        )
     if order.status not in allowed:
-        raise InvalidTransition(f"cannot ask to {kind} an order that is {order.status}")
+        raise InvalidTransition(_not_now(kind, order.status))
     with transaction.atomic():
         locked = work_order_lock(order.pk)
         if locked.status not in allowed:
-            raise InvalidTransition(
-                f"cannot ask to {kind} an order that is {locked.status}"
-            )
+            raise InvalidTransition(_not_now(kind, locked.status))
         pending = Approval.objects.filter(
             order=locked, status=ApprovalStatus.PENDING
         ).first()
         if pending is not None:
             raise Conflict(
-                f"order {locked.number} already has a pending "
-                f"{pending.get_kind_display()} request #{pending.pk}",
+                gettext("工单 %(number)s 已有待审核的%(kind)s申请（#%(id)s）。")
+                % {
+                    "number": locked.number,
+                    "kind": pending.get_kind_display(),
+                    "id": pending.pk,
+                },
                 code="approval_pending",
             )
         approval = Approval(
@@ -280,7 +297,8 @@ def approval_request(
                 approval.save(force_insert=True)
         except IntegrityError:  # a concurrent request won the unique constraint
             raise Conflict(
-                f"order {locked.number} already has a pending request",
+                gettext("工单 %(number)s 已有待审核的申请。")
+                % {"number": locked.number},
                 code="approval_pending",
             ) from None
         kind_text, reason_text = (
@@ -330,7 +348,7 @@ def approval_reject(
 ) -> Approval:
     """Reject with a note (required): the order is left as it is."""
     if not note.strip():
-        raise InvalidInput("note", "驳回须填写审核意见 (a note is required)")
+        raise InvalidInput("note", gettext("驳回须填写审核意见。"))
     return _decide(approval, approve=False, note=note, by=by, now=now)
 
 
@@ -344,9 +362,12 @@ def _decide(
     with transaction.atomic():
         locked = Approval.objects.select_for_update().get(pk=approval.pk)
         if locked.status != ApprovalStatus.PENDING:
-            raise InvalidTransition(f"approval #{locked.pk} is already {locked.status}")
+            raise InvalidTransition(
+                gettext("申请 #%(id)s 的状态为“%(status)s”，不能再审核。")
+                % {"id": locked.pk, "status": locked.get_status_display()}
+            )
         if by is not None and locked.requested_by_id == by.pk:
-            raise Forbidden("不能审核自己的申请 (you cannot decide your own request)")
+            raise Forbidden(gettext("不能审核自己的申请。"))
         order = work_order_lock(locked.order_id)
         if approve:
             data = _approval_data(locked, "approved")

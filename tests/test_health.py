@@ -33,9 +33,11 @@ def test_api_errors_outside_drf_are_json(client, crm, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
     response = crm.post("/api/v1/work-orders/", {f"f{i}": "x" for i in range(5)})
     assert response.status_code == 400
-    assert response.json() == {"detail": "Bad request."}
+    assert response.json() == {"detail": "请求有误。"}
     missing = client.get("/api/v1/nothing-here/")
-    assert (missing.status_code, missing.json()) == (404, {"detail": "Not found."})
+    assert (missing.status_code, missing.json()) == (404, {"detail": "未找到。"})
+    english = client.get("/api/v1/nothing-here/", HTTP_ACCEPT_LANGUAGE="en")
+    assert english.json() == {"detail": "Not found."}
     assert (
         client.get("/api/v1/work-orders/123456789012345678901234567890/").status_code
         == 404

@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from dispatch_center.admin_history import ReadableHistoryAdmin
+
+from . import rules
 from .models import (
     CalendarOverride,
     Customer,
@@ -21,10 +26,13 @@ class CalendarWarningMixin:
         for year, overrides in calendar_gaps(timezone.localdate()):
             messages.warning(
                 request,
-                f"工作日历: 已安装的 chinesecalendar 不含{year}年国务院放假安排，"
-                f"{year}年按周一至周五上班计算（已录入{overrides}条调整）。"
-                f"请在“工作日历调整”中录入{year}年的节假日和调休上班日，"
-                "或升级 chinesecalendar。",
+                gettext(
+                    "工作日历：已安装的 chinesecalendar 不含%(year)s年国务院放假安排，"
+                    "%(year)s年按周一至周五上班计算（已录入%(overrides)s条调整）。"
+                    "请在“工作日历调整”中录入%(year)s年的节假日和调休上班日，"
+                    "或升级 chinesecalendar。"
+                )
+                % {"year": year, "overrides": overrides},
             )
         return super().changelist_view(request, extra_context)
 
@@ -38,18 +46,29 @@ class CustomerAdmin(SimpleHistoryAdmin):
 
 
 class EventInline(admin.TabularInline):
+    """The timeline, states by name (the console's admin adds the details in
+    words, from ``console.presenters``)."""
+
     model = WorkOrderEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "actor_name", "from_status", "to_status", "reason", "data")
+    fields = ("at", "kind", "actor_name", "from_label", "to_label", "reason", "data")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("原状态"))
+    def from_label(self, event):
+        return rules.status_label(event.from_status) if event.from_status else "—"
+
+    @admin.display(description=_("新状态"))
+    def to_label(self, event):
+        return rules.status_label(event.to_status) if event.to_status else "—"
+
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(SimpleHistoryAdmin):
+class WorkOrderAdmin(ReadableHistoryAdmin):
     """Read-mostly: state changes go through the services (console/API)."""
 
     list_display = (

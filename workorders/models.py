@@ -110,8 +110,12 @@ class WorkOrder(models.Model):
     crm_order_id = models.CharField(
         _("CRM订单号"), max_length=64, blank=True, default=""
     )
-    idempotency_key = models.CharField(max_length=128, blank=True, default="")
-    request_hash = models.CharField(max_length=64, blank=True, default="")
+    idempotency_key = models.CharField(
+        _("请求键"), max_length=128, blank=True, default=""
+    )
+    request_hash = models.CharField(
+        _("请求内容摘要"), max_length=64, blank=True, default=""
+    )
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices)
     kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
     product = models.CharField(_("产品"), max_length=32, choices=Product.choices)
@@ -367,7 +371,8 @@ class WorkOrderEvent(models.Model):
         indexes = [models.Index(fields=["order", "at"], name="woevent_order_at")]
 
     def __str__(self):
-        return f"{self.order_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+        # the admin's inline shows this: the event by name, at local time
+        return f"{self.get_kind_display()} {rules.local(self.at):%Y-%m-%d %H:%M}"
 
 
 def default_escalation_offsets() -> list[int]:

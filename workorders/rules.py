@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext, gettext_lazy
+
 from dispatch_center.errors import InvalidTransition
 
 from .workcalendar import WorkingCalendar
@@ -55,7 +57,29 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 def check_transition(src: str, dst: str) -> None:
     """Raise ``InvalidTransition`` unless the lifecycle allows ``src → dst``."""
     if dst not in TRANSITIONS.get(src, frozenset()):
-        raise InvalidTransition(f"cannot go from {src} to {dst}")
+        raise InvalidTransition(
+            gettext("工单状态为“%(src)s”，不能变为“%(dst)s”。")
+            % {"src": status_label(src), "dst": status_label(dst)}
+        )
+
+
+#: The states' names as users read them (the same words as ``models.Status``).
+STATUS_LABELS = {
+    PENDING: gettext_lazy("待派"),
+    DISPATCHED: gettext_lazy("已派"),
+    ACCEPTED: gettext_lazy("已接单"),
+    APPOINTED: gettext_lazy("已预约"),
+    ON_SITE: gettext_lazy("处理中"),
+    SUSPENDED: gettext_lazy("挂起"),
+    COMPLETED: gettext_lazy("已竣工"),
+    CLOSED: gettext_lazy("已归档"),
+    CANCELLED: gettext_lazy("已撤单"),
+}
+
+
+def status_label(status: str | None) -> str:
+    """A state's name in the user's language (an unknown code stays as it is)."""
+    return str(STATUS_LABELS.get(status, status or "—"))
 
 
 # --- deadlines --------------------------------------------------------------

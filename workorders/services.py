@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.db import update_rows_where
 from dispatch_center.errors import (
@@ -199,13 +200,11 @@ def work_order_create(
     now = now or timezone.now()
     accepted_at = data.accepted_at or now
     if accepted_at > now:
-        raise InvalidInput(
-            "accepted_at", "录入时间不能晚于当前时间 (must not be in the future)"
-        )
+        raise InvalidInput("accepted_at", gettext("录入时间不能晚于当前时间。"))
     if (data.appointment_start is None) != (data.appointment_end is None):
-        raise InvalidInput("appointment_end", "预约开始和结束时间须同时填写")
+        raise InvalidInput("appointment_end", gettext("预约开始和结束时间须同时填写。"))
     if data.appointment_start and data.appointment_end <= data.appointment_start:
-        raise InvalidInput("appointment_end", "预约结束时间须晚于开始时间")
+        raise InvalidInput("appointment_end", gettext("预约结束时间须晚于开始时间。"))
     fingerprint = data.fingerprint()
     try:
         with transaction.atomic():
@@ -218,8 +217,8 @@ def work_order_create(
             raise
         if existing.request_hash != fingerprint:
             raise IdempotencyConflict(
-                f"order {existing.number} was already created with this key "
-                "and different content"
+                gettext("工单 %(number)s 已用同一请求键创建，内容与本次不同。")
+                % {"number": existing.number}
             ) from None
         return existing, False
     return order, True
@@ -242,7 +241,8 @@ def _insert_order(
     package_area = package_area_for_intake(data.package_area)
     if package_area is None:
         raise InvalidInput(
-            "package_area", f"未知的小包区 unknown package area {data.package_area!r}"
+            "package_area",
+            gettext("未知的小包区：%(code)s。") % {"code": data.package_area},
         )
     area = package_area.group.area
     customer = _customer_for(data, package_area, accepted_at)
@@ -525,7 +525,14 @@ def work_order_transition(
                 "reload and retry"
             )
         raise InvalidTransition(
-            f"order {order.number} is {current} now, not {order.status}: reload and retry"
+            gettext(
+                "工单 %(number)s 已是“%(current)s”，不再是“%(was)s”，请刷新后重试。"
+            )
+            % {
+                "number": order.number,
+                "current": rules.status_label(current),
+                "was": rules.status_label(order.status),
+            }
         )
     return order
 
@@ -539,7 +546,7 @@ def _ensure_may_work_on(order: WorkOrder, by) -> None:
         technician = getattr(by, "technician", None)
         if technician is not None and order.technician_id == technician.pk:
             return
-    raise Forbidden("只能处理派给自己的工单 (only the assigned technician may do this)")
+    raise Forbidden(gettext("只能处理派给自己的工单。"))
 
 
 def technician_open_orders(technician: Technician) -> int:
@@ -572,10 +579,14 @@ def work_order_dispatch(
         Status.ACCEPTED,
         Status.APPOINTED,
     ):
-        raise InvalidTransition(f"cannot dispatch an order that is {order.status}")
+        raise InvalidTransition(
+            gettext("工单状态为“%(status)s”，不能派单。")
+            % {"status": rules.status_label(order.status)}
+        )
     if order.technician_id == technician.pk:
         raise AlreadyAssigned(
-            f"order {order.number} is already assigned to {technician.code}"
+            gettext("工单 %(number)s 已派给 %(name)s（%(code)s）。")
+            % {"number": order.number, "name": technician.name, "code": technician.code}
         )
     with transaction.atomic():
         locked = Technician.objects.select_for_update().get(pk=technician.pk)
@@ -583,20 +594,36 @@ def work_order_dispatch(
         # looked (a concurrent dispatch to the same technician).
         if order.product not in locked.skills:
             raise NotACandidate(
-                f"{locked.code} has no skill for {order.product}",
+                gettext("%(name)s（%(code)s）不具备“%(product)s”技能。")
+                % {
+                    "name": locked.name,
+                    "code": locked.code,
+                    "product": order.get_product_display(),
+                },
                 reason="no_skill",
                 overridable=False,
             )
         if locked.status != TechnicianStatus.ON_DUTY:
             raise NotACandidate(
-                f"{locked.code} is not on duty ({locked.get_status_display()})",
+                gettext("%(name)s（%(code)s）不在岗（%(status)s）。")
+                % {
+                    "name": locked.name,
+                    "code": locked.code,
+                    "status": locked.get_status_display(),
+                },
                 reason="on_leave" if locked.status == "leave" else "resting",
                 overridable=False,
             )
         open_count = technician_open_orders(locked)
         if open_count >= locked.max_open_orders:
             raise NotACandidate(
-                f"{locked.code} is at capacity ({open_count}/{locked.max_open_orders} open orders)",
+                gettext("%(name)s（%(code)s）在途工单已满（%(open)s/%(max)s 单）。")
+                % {
+                    "name": locked.name,
+                    "code": locked.code,
+                    "open": open_count,
+                    "max": locked.max_open_orders,
+                },
                 reason="at_capacity",
                 overridable=False,
             )
@@ -649,9 +676,9 @@ def work_order_contact(
     now = now or timezone.now()
     _ensure_may_work_on(order, by)
     if appointment_end <= appointment_start:
-        raise InvalidInput("appointment_end", "预约结束时间须晚于开始时间")
+        raise InvalidInput("appointment_end", gettext("预约结束时间须晚于开始时间。"))
     if appointment_end <= now:
-        raise InvalidInput("appointment_end", "预约结束时间须晚于当前时间")
+        raise InvalidInput("appointment_end", gettext("预约结束时间须晚于当前时间。"))
     fields = {
         "appointment_start": appointment_start,
         "appointment_end": appointment_end,
@@ -756,18 +783,17 @@ def work_order_complete(
     roles = roles_of(by)
     if resolution == Resolution.REMOTE:
         if order.kind != Kind.REPAIR:
-            raise InvalidInput(
-                "resolution", "只有障碍单可以远程处理 (remote only for repairs)"
-            )
+            raise InvalidInput("resolution", gettext("只有障碍单可以远程处理。"))
         if not roles & {Role.DISPATCHER, Role.SUPERVISOR, Role.HOTLINE_AGENT}:
             _ensure_may_work_on(order, by)
         if order.status == Status.ON_SITE:
-            raise InvalidTransition("the technician is on site: complete it on site")
+            raise InvalidTransition(gettext("工程师已在现场，请由工程师现场竣工。"))
     else:
         _ensure_may_work_on(order, by)
         if order.status != Status.ON_SITE:
             raise InvalidTransition(
-                f"cannot complete on site an order that is {order.status}"
+                gettext("工单状态为“%(status)s”，不能现场竣工（须先上门）。")
+                % {"status": rules.status_label(order.status)}
             )
     return work_order_transition(
         order,
@@ -795,7 +821,7 @@ def work_order_cancel(
 ) -> WorkOrder:
     now = now or timezone.now()
     if not reason.strip():
-        raise InvalidInput("reason", "请填写撤单原因")
+        raise InvalidInput("reason", gettext("请填写撤单原因。"))
     return work_order_transition(
         order,
         Status.CANCELLED,

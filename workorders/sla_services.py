@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from dispatch_center.errors import InvalidTransition
 from dispatch_center.history import history_record, history_row, history_save
@@ -71,7 +72,10 @@ def work_order_urge(order: WorkOrder, *, by, now: datetime, note: str) -> int:
     with transaction.atomic():
         locked = work_order_lock(order.pk)
         if locked.status not in rules.OPEN_STATES:
-            raise InvalidTransition(f"cannot urge an order that is {locked.status}")
+            raise InvalidTransition(
+                gettext("工单状态为“%(status)s”，不能催单。")
+                % {"status": rules.status_label(locked.status)}
+            )
         number = locked.urge_count + 1
         _update(locked, {"urge_count": number}, now=now, status=locked.status)
         event_record(
@@ -129,7 +133,10 @@ def work_order_suspend(
 ) -> WorkOrder:
     """Enter an approved suspension (挂起): the internal SLA clock stops."""
     if order.status not in SUSPENDABLE:
-        raise InvalidTransition(f"cannot suspend an order that is {order.status}")
+        raise InvalidTransition(
+            gettext("工单状态为“%(status)s”，不能挂起。")
+            % {"status": rules.status_label(order.status)}
+        )
     return work_order_transition(
         order,
         Status.SUSPENDED,
@@ -147,12 +154,15 @@ def work_order_resume(order: WorkOrder, *, by, now: datetime) -> WorkOrder:
     to the internal deadline (``rules.resume_times``)."""
     work_order_check_worker(order, by)
     if order.status != Status.SUSPENDED or order.suspended_at is None:
-        raise InvalidTransition(f"cannot resume an order that is {order.status}")
+        raise InvalidTransition(
+            gettext("工单状态为“%(status)s”，没有可解除的挂起。")
+            % {"status": rules.status_label(order.status)}
+        )
     back_to = order.status_before_suspend or (
         Status.DISPATCHED if order.technician_id else ""
     )
     if not back_to:
-        raise InvalidTransition("the order has no state to resume to")
+        raise InvalidTransition(gettext("工单没有可恢复到的状态。"))
     resumed = rules.resume_times(
         suspended_at=order.suspended_at,
         now=now,
@@ -200,7 +210,10 @@ def work_order_reschedule(
     The new deadline restarts the internal clock and re-arms the warnings.
     """
     if order.status not in RESCHEDULABLE:
-        raise InvalidTransition(f"cannot reschedule an order that is {order.status}")
+        raise InvalidTransition(
+            gettext("工单状态为“%(status)s”，不能改约。")
+            % {"status": rules.status_label(order.status)}
+        )
     previous = order.deadline
     with transaction.atomic():
         changed = _update(
@@ -217,7 +230,8 @@ def work_order_reschedule(
         )
         if not changed:
             raise InvalidTransition(
-                f"order {order.number} changed meanwhile: reload and retry"
+                gettext("工单 %(number)s 已被他人修改，请刷新后重试。")
+                % {"number": order.number}
             )
         event_record(
             order,

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from dispatch_center.filters import IdFilter
@@ -25,5 +26,7 @@ class ClaimFilter(django_filters.FilterSet):
         try:
             start, end = month_bounds(value)
         except ValueError:
-            raise ValidationError({"month": ["month must be YYYY-MM"]}) from None
+            raise ValidationError(
+                {"month": [gettext("月份格式须为 YYYY-MM，如 2026-11。")]}
+            ) from None
         return queryset.filter(completed_at__gte=start, completed_at__lt=end)

@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
@@ -51,7 +52,9 @@ def _month(request) -> str:
     try:
         selectors.month_bounds(month)
     except ValueError:
-        raise InvalidInput("month", "month must be YYYY-MM") from None
+        raise InvalidInput(
+            "month", gettext("月份格式须为 YYYY-MM，如 2026-11。")
+        ) from None
     return month
 
 
@@ -189,7 +192,11 @@ class ClaimViewSet(
         )
         unknown = sorted(set(data["ids"]) - visible)
         if unknown:
-            raise InvalidInput("ids", f"unknown claims: {unknown}")
+            raise InvalidInput(
+                "ids",
+                gettext("未知的补偿单：%(ids)s。")
+                % {"ids": gettext("、").join(str(pk) for pk in unknown)},
+            )
         claims = services.claims_approve(data["ids"], by=request.user)
         return Response(s.ClaimSerializer(claims, many=True).data)
 

@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from dispatch_center.fields import BusinessDateTimeField
@@ -125,10 +126,12 @@ class PenaltyInSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["technician"] and attrs["user"]:
-            raise serializers.ValidationError("technician or user, not both")
+            raise serializers.ValidationError(
+                gettext("处罚对象只能是一名工程师或一名人员。")
+            )
         if not (attrs["technician"] or attrs["user"] or attrs["department"].strip()):
             raise serializers.ValidationError(
-                "name the penalised technician, user or department"
+                gettext("请指定处罚对象：一名工程师、一名人员或一个部门。")
             )
         return attrs
 

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, mixins, status, viewsets
@@ -158,7 +159,9 @@ class ComplaintViewSet(
             before = rules.previous_week(monday)
             rules.week_bounds(monday), rules.week_bounds(before)
         except ValueError:
-            raise InvalidInput("week", "week must be a Monday, YYYY-MM-DD") from None
+            raise InvalidInput(
+                "week", gettext("周须为某个周一的日期，格式 YYYY-MM-DD。")
+            ) from None
         base = selectors.complaints_visible_to(request.user)
         current = selectors.complaint_week_stats(monday, base=base)
         previous = selectors.complaint_week_stats(before, base=base)

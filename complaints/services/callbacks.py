@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.errors import Conflict, InvalidInput, InvalidTransition
 from sla.services import CAUSE_CALLBACK, sla_escalate
@@ -47,14 +48,16 @@ def callback_record(
     now = now or timezone.now()
     for name in ("contact", "punctuality", "skill", "attitude"):
         if not rules.scores_valid(getattr(data, name)):
-            raise InvalidInput(name, "评分须为1-5的整数 (a score from 1 to 5)")
+            raise InvalidInput(name, gettext("评分须为 1 到 5 的整数。"))
     if order.status not in (Status.COMPLETED, Status.CLOSED):
         raise InvalidTransition(
-            f"only a completed order can be called back; {order.number} is {order.status}"
+            gettext("只有已竣工的工单可以回访，工单 %(number)s 的状态为“%(status)s”。")
+            % {"number": order.number, "status": order.get_status_display()}
         )
     if Callback.objects.filter(work_order=order).exists():
         raise Conflict(
-            f"order {order.number} was already called back", code="already_called_back"
+            gettext("工单 %(number)s 已回访过。") % {"number": order.number},
+            code="already_called_back",
         )
     with transaction.atomic():
         try:
@@ -73,7 +76,7 @@ def callback_record(
         except IntegrityError:
             # a concurrent callback of the same order won the unique constraint
             raise Conflict(
-                f"order {order.number} was already called back",
+                gettext("工单 %(number)s 已回访过。") % {"number": order.number},
                 code="already_called_back",
             ) from None
         scores = {

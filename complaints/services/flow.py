@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.errors import Forbidden, InvalidInput, InvalidTransition
 from dispatch_center.roles import Role, has_role
@@ -127,8 +128,15 @@ def _advance(
                 .first()
             )
             raise InvalidTransition(
-                f"complaint {complaint.number} is at {current} now, not {src}: "
-                "reload and retry"
+                gettext(
+                    "投诉 %(number)s 已在“%(current)s”环节，不再是“%(was)s”，"
+                    "请刷新后重试。"
+                )
+                % {
+                    "number": complaint.number,
+                    "current": rules.step_label(current),
+                    "was": rules.step_label(src),
+                }
             )
         for attr, value in values.items():
             setattr(complaint, attr, value)
@@ -211,11 +219,13 @@ def complaint_dispatch_to_city(
     if district:
         target = District.objects.filter(code=district).first()
         if target is None:
-            raise InvalidInput("district", f"未知的区局 unknown district {district!r}")
+            raise InvalidInput(
+                "district", gettext("未知的区局：%(code)s。") % {"code": district}
+            )
     elif complaint.work_order_id:
         target = complaint.work_order.district
     else:
-        raise InvalidInput("district", "请指定责任地市/区局 (district is required)")
+        raise InvalidInput("district", gettext("请指定责任地市/区局。"))
     return _advance(
         complaint,
         rules.DISPATCH_TO_CITY,
@@ -239,7 +249,7 @@ def complaint_assign_department(
     """地市确认并派给责任部门."""
     now = now or timezone.now()
     if not department.strip():
-        raise InvalidInput("department", "请填写责任部门")
+        raise InvalidInput("department", gettext("请填写责任部门。"))
     department = department.strip()[:100]
     return _advance(
         complaint,
@@ -264,7 +274,7 @@ def complaint_answer_customer(
     """责任部门答复用户 (the 24-hour public commitment is met by this answer)."""
     now = now or timezone.now()
     if not answer.strip():
-        raise InvalidInput("answer", "请填写答复用户的内容")
+        raise InvalidInput("answer", gettext("请填写答复用户的内容。"))
     late = now > complaint.commitment_due
     return _advance(
         complaint,
@@ -381,15 +391,13 @@ def complaint_determine(
     now = now or timezone.now()
     rules.next_step(complaint.status, rules.DETERMINE)
     if outcome not in Outcome.values:
-        raise InvalidInput("outcome", f"unknown outcome {outcome!r}")
+        raise InvalidInput(
+            "outcome", gettext("未知的认定结果：%(code)s。") % {"code": outcome}
+        )
     if outcome == Outcome.HUMAN and penalty is None:
-        raise InvalidInput(
-            "penalty", "人为原因须开处罚单 (a human cause needs a penalty)"
-        )
+        raise InvalidInput("penalty", gettext("人为原因须开处罚单。"))
     if outcome != Outcome.HUMAN and penalty is not None:
-        raise InvalidInput(
-            "penalty", "只有人为原因才开处罚单 (penalty only for human cause)"
-        )
+        raise InvalidInput("penalty", gettext("只有人为原因才开处罚单。"))
     target = penalty_target(penalty) if penalty else None
     with transaction.atomic():
         _advance(
@@ -433,14 +441,16 @@ def complaint_close(
     src = complaint.status
     rules.next_step(src, rules.CLOSE)
     if src == Step.REVIEW and not has_role(by, *BACK_OFFICE_ROLES):
-        raise Forbidden("后台复核环节只能由后台结案 (back office only)")
+        raise Forbidden(gettext("后台复核环节只能由后台结案。"))
     if not answer.strip():
-        raise InvalidInput("answer", "请填写答复用户的内容")
+        raise InvalidInput("answer", gettext("请填写答复用户的内容。"))
     outcome = outcome or (
         Outcome.INVALID if src == Step.FRONT_DESK else Outcome.NO_FAULT
     )
     if outcome not in Outcome.values or outcome == Outcome.HUMAN:
-        raise InvalidInput("outcome", "人为原因须经责任认定开处罚单，不能直接结案")
+        raise InvalidInput(
+            "outcome", gettext("人为原因须经责任认定开处罚单，不能直接结案。")
+        )
     return _advance(
         complaint,
         rules.CLOSE,

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from compensation.services import compensation_recheck_after_complaint
 from dispatch_center.errors import InvalidInput
@@ -73,24 +74,29 @@ def complaint_create(
     received_at = data.received_at or now
     if data.channel not in Channel.values:
         raise InvalidInput(
-            "channel", f"未知的投诉渠道 unknown channel {data.channel!r}"
+            "channel", gettext("未知的投诉渠道：%(code)s。") % {"code": data.channel}
         )
     if data.category not in ComplaintCategory.values:
         raise InvalidInput(
-            "category", f"未知的质量网 unknown category {data.category!r}"
+            "category", gettext("未知的质量网：%(code)s。") % {"code": data.category}
         )
     sub = ComplaintSubCategory.objects.filter(
         code=data.sub_category, active=True
     ).first()
     if sub is None:
         raise InvalidInput(
-            "sub_category", f"未知的投诉子项 unknown sub_category {data.sub_category!r}"
+            "sub_category",
+            gettext("未知的投诉子项：%(code)s。") % {"code": data.sub_category},
         )
     if sub.category != data.category:
         raise InvalidInput(
             "sub_category",
-            f"子项{sub.code}不属于{label(ComplaintCategory, data.category)} "
-            f"(sub_category belongs to {sub.category})",
+            gettext("子项 %(code)s 属于“%(owner)s”，不属于“%(category)s”。")
+            % {
+                "code": sub.code,
+                "owner": label(ComplaintCategory, sub.category),
+                "category": label(ComplaintCategory, data.category),
+            },
         )
     order = None
     if data.work_order is not None:
@@ -98,10 +104,10 @@ def complaint_create(
         order = visible.select_related("customer").filter(pk=data.work_order).first()
         if order is None:
             raise InvalidInput(
-                "work_order", f"未知的工单 unknown work order {data.work_order!r}"
+                "work_order", gettext("未知的工单：%(id)s。") % {"id": data.work_order}
             )
     if received_at > now:
-        raise InvalidInput("received_at", "受理时间不能晚于当前时间")
+        raise InvalidInput("received_at", gettext("受理时间不能晚于当前时间。"))
     policy, limits = policy_limits()
     customer = (
         order.customer

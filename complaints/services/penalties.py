@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.errors import InvalidInput, InvalidTransition
 from dispatch_center.roles import Role
@@ -50,7 +51,7 @@ def penalty_target(penalty: PenaltyIn) -> tuple[Technician | None, object | None
         if technician is None:
             raise InvalidInput(
                 "penalty",
-                f"未知的装维工程师 unknown technician {penalty.technician!r}",
+                gettext("未知的装维工程师：%(code)s。") % {"code": penalty.technician},
             )
     if penalty.user:
         user = (
@@ -59,15 +60,19 @@ def penalty_target(penalty: PenaltyIn) -> tuple[Technician | None, object | None
             .first()
         )
         if user is None:
-            raise InvalidInput("penalty", f"未知的人员 unknown user {penalty.user!r}")
+            raise InvalidInput(
+                "penalty", gettext("未知的人员：%(name)s。") % {"name": penalty.user}
+            )
     if technician and user:
-        raise InvalidInput("penalty", "处罚对象只能是一名工程师或一名人员")
+        raise InvalidInput("penalty", gettext("处罚对象只能是一名工程师或一名人员。"))
     if not (technician or user or penalty.department.strip()):
-        raise InvalidInput("penalty", "请指定处罚对象：technician、user 或 department")
+        raise InvalidInput(
+            "penalty", gettext("请指定处罚对象：一名工程师、一名人员或一个部门。")
+        )
     if penalty.amount <= 0:
-        raise InvalidInput("penalty", "处罚金额须大于0")
+        raise InvalidInput("penalty", gettext("处罚金额须大于 0。"))
     if penalty.month and not rules.month_valid(penalty.month):
-        raise InvalidInput("penalty", "month must be YYYY-MM")
+        raise InvalidInput("penalty", gettext("月份格式须为 YYYY-MM，如 2026-11。"))
     return technician, user
 
 
@@ -115,7 +120,10 @@ def penalty_publish(
             .get(pk=ticket.pk)
         )
         if locked.status != PenaltyStatus.DRAFT:
-            raise InvalidTransition(f"penalty {locked.pk} is already {locked.status}")
+            raise InvalidTransition(
+                gettext("处罚单 #%(id)s 已是“%(status)s”。")
+                % {"id": locked.pk, "status": locked.get_status_display()}
+            )
         locked.status = PenaltyStatus.PUBLISHED
         locked.reported_at = now
         locked.reported_late = now > locked.report_due

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.errors import InvalidTransition
 from dispatch_center.roles import Role
@@ -49,7 +50,10 @@ def complaint_supervise(
             updated_at=now,
         )
         if not changed:
-            raise InvalidTransition(f"complaint {complaint.number} has moved on")
+            raise InvalidTransition(
+                gettext("投诉 %(number)s 已进入下一环节，请刷新后重试。")
+                % {"number": complaint.number}
+            )
         complaint.refresh_from_db()
         step = ComplaintStep.objects.select_related("owner").get(
             complaint=complaint, done_at__isnull=True

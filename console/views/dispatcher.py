@@ -62,6 +62,7 @@ def _side_context(request, filters, now):
         "approvals": selectors.pending_approvals(request.user),
         "feed": selectors.sla_feed(request.user, now=now),
         "stuck": selectors.stuck_orders(request.user, now=now),
+        **selectors.panel_totals(request.user),
         "side_qs": _querystring(request, drop=("page",)),
         "poll_seconds": POLL_SECONDS,
     }

@@ -60,8 +60,12 @@ def order_response(request, order, *, bound=None, status=200):
 
 
 @require_GET
-@role_required(*READERS)
+@role_required(*READERS, Role.FINANCE)
 def order_detail(request, pk):
-    """One order; a technician sees only their own (404 for anyone else's)."""
-    order = get_object_or_404(orders_visible_to(request.user), pk=pk)
+    """One order; a technician sees only their own, finance only the orders
+    behind a 慢必赔 claim (its audit list links them); anyone else's: 404."""
+    orders = orders_visible_to(request.user)
+    if not roles_of(request.user) & set(READERS):
+        orders = orders.filter(claim__isnull=False)
+    order = get_object_or_404(orders, pk=pk)
     return order_response(request, order)

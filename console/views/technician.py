@@ -86,6 +86,11 @@ def home(request):
 
 
 def _next_url(request, order) -> str:
+    """Where a step ends: the page it came from, else the order page; an order
+    the technician no longer holds (申请改派) ends on their list, since its
+    page would now be a 404 to them."""
+    if not orders_visible_to(request.user).filter(pk=order.pk).exists():
+        return reverse("console-technician")
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}
@@ -112,7 +117,10 @@ def step(request, pk, action):
             # the step's form is not on the page in this state: say it on top
             messages.error(request, form_errors_text(form))
         return order_response(request, order, bound={action: form}, status=400)
-    messages.success(request, f"{order.number} {done_text}")
+    messages.success(
+        request,
+        _("工单 %(number)s %(done)s") % {"number": order.number, "done": done_text},
+    )
     return redirect(_next_url(request, order))
 
 

@@ -4,6 +4,7 @@ technician positions and the rest rota."""
 from datetime import timedelta
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -43,14 +44,18 @@ def _technician(request, code: str, field: str = "technician") -> Technician:
     """A technician of the user's district (another district's is unknown)."""
     technician = technicians_visible_to(request.user).filter(code=code).first()
     if technician is None:
-        raise InvalidInput(field, f"未知的装维工程师 unknown technician {code!r}")
+        raise InvalidInput(
+            field, gettext("未知的装维工程师：%(code)s。") % {"code": code}
+        )
     return technician
 
 
 def _group(request, code: str) -> RegionGroup:
     group = groups_visible_to(request.user).filter(code=code).first()
     if group is None:
-        raise InvalidInput("group", f"未知的区域组 unknown group {code!r}")
+        raise InvalidInput(
+            "group", gettext("未知的区域组：%(code)s。") % {"code": code}
+        )
     return group
 
 
@@ -138,7 +143,7 @@ class PositionView(APIView):
         data = _input(request, s.PositionInSerializer)
         technician = getattr(request.user, "technician", None)
         if technician is None:
-            raise Forbidden("this login is not a technician")
+            raise Forbidden(gettext("此账号不是装维工程师。"))
         services.technician_position_update(
             technician, lat=data["lat"], lng=data["lng"]
         )

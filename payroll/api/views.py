@@ -3,6 +3,7 @@ settlement, xlsx), a technician's own lines, management assessments."""
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -49,7 +50,7 @@ def _city_wide(user) -> None:
     district's lines but not compute, review or lock."""
     profile = getattr(user, "staff_profile", None)
     if profile is not None and profile.district_id is not None:
-        raise Forbidden("payroll runs are city-wide; a district-scoped user cannot")
+        raise Forbidden(gettext("工资核算按全市进行，限定区局的账号不能操作。"))
 
 
 def run_command(name, summary):
@@ -179,10 +180,10 @@ class RunViewSet(
         run = self.get_object()
         raw = request.query_params.get("against", "")
         if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
-            raise InvalidInput("against", "against must be a run id")
+            raise InvalidInput("against", gettext("对比对象须为一次核算的编号。"))
         other = self.get_queryset().filter(pk=int(raw)).first()
         if other is None:
-            raise InvalidInput("against", "no such run")
+            raise InvalidInput("against", gettext("没有这次核算。"))
         return Response(
             s.DiffSerializer(selectors.run_diff(run, other, request.user)).data
         )

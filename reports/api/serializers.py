@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from .. import rules
@@ -51,13 +53,14 @@ class QualityQuerySerializer(serializers.Serializer):
     def validate_date(self, value):
         if value is not None and not rules.FIRST_DATE <= value <= rules.LAST_DATE:
             raise serializers.ValidationError(
-                f"date must be between {rules.FIRST_DATE} and {rules.LAST_DATE}"
+                gettext("日期须在 %(first)s 与 %(last)s 之间。")
+                % {"first": rules.FIRST_DATE, "last": rules.LAST_DATE}
             )
         return value
 
 
 def _metric_field(metric: rules.Metric):
-    help_text = f"{metric.label}: {metric.definition}"
+    help_text = format_lazy("{}: {}", metric.label, metric.definition)
     if metric.kind == rules.RATE:
         return serializers.FloatField(
             allow_null=True, min_value=0, max_value=1, help_text=help_text

@@ -37,11 +37,28 @@ def chromium(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
+        # Inside Playwright an event loop runs in this thread, so Django hands
+        # out a different (context-local) database connection than outside it.
+        # The session clean-up below runs outside and ends that connection's
+        # session: drop it if a previous test left it dead, and close it at the
+        # end, or the next browser test's first query fails on PostgreSQL.
+        _close_dead_connections()
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:
             browser.close()
+            from django.db import connections
+
+            connections.close_all()
+
+
+def _close_dead_connections():
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None and not conn.is_usable():
+            conn.close()
 
 
 @pytest.fixture(autouse=True)

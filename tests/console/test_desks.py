@@ -131,7 +131,7 @@ def test_navigation_shows_only_the_desks_of_the_role(org):
         ("hotline_agent", "/console/dispatch/"),
         ("dispatcher", "/console/tech/"),
         ("technician", "/console/hotline/"),
-        ("finance", "/console/orders/1/"),
+        ("finance", "/console/dispatch/"),
     ],
 )
 def test_desks_refuse_other_roles(org, role, url):
@@ -232,7 +232,9 @@ def test_queue_queries_do_not_grow_with_the_rows(
     for i in range(3):
         new_order(phone=f"1390000000{i}")
     desk.get(url)  # warm the policy cache and the session
-    with django_assert_max_num_queries(26) as few:
+    # 28: two count the badges' totals (approvals, 无人可派), one the rota's
+    # busy days (a rest day on a day with open orders is a warning)
+    with django_assert_max_num_queries(28) as few:
         desk.get(url)
     for i in range(60):
         order = new_order(phone=f"1381{i:07d}", package_area=("P1", "P3")[i % 2])
@@ -690,6 +692,20 @@ def test_redispatch_hands_the_order_back(t1, desk):
         order.status == Status.PENDING and order.dispatch_flag == "redispatch_requested"
     )
     assert "不会装iTV" in desk.get("/console/dispatch/side/").content.decode()
+
+
+def test_redispatch_from_the_order_page_ends_on_the_technicians_list(t1):
+    # given an order of T1's, handed back from its own page (no ``next``)
+    order = dispatch_to(new_order(), "T1")
+    # when the technician asks for 改派
+    response = step(t1, order, "redispatch", {"note": "不会装iTV"})
+    # then they land on their list (the order page would be a 404 now), told so
+    assert response.status_code == 302
+    assert response["Location"] == "/console/tech/"
+    landing = t1.get(response["Location"])
+    assert landing.status_code == 200
+    assert f"工单 {order.number} 已退回调度台改派。" in landing.content.decode()
+    assert t1.get(f"/console/orders/{order.pk}/").status_code == 404
 
 
 def test_position_update(t1):

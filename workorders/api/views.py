@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -86,7 +87,7 @@ class WorkOrderViewSet(
         ser.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 128:
-            raise InvalidInput("Idempotency-Key", "at most 128 characters")
+            raise InvalidInput("Idempotency-Key", gettext("请求键最多 128 个字符。"))
         order, created = services.work_order_create(
             data=ser.to_order_in(), by=request.user, idempotency_key=key
         )
