@@ -190,8 +190,8 @@ def order_dispatch(
         )
     if order.technician_id == technician.pk:
         raise AlreadyAssigned(
-            gettext("工单 %(number)s 已派给 %(code)s。")
-            % {"number": order.number, "code": technician.code}
+            gettext("工单 %(number)s 已派给 %(name)s（%(code)s）。")
+            % {"number": order.number, "name": technician.name, "code": technician.code}
         )
     reassign = order.status in REASSIGNABLE
     if reassign and not reason:
