@@ -151,29 +151,6 @@ class TechnicianRow:
     facts: object  # dispatch.rules.Tech
 
 
-def technicians_panel(user, filters: dict, *, now: datetime) -> list[TechnicianRow]:
-    """The technicians in scope with on duty / resting, workload today and
-    open orders (four queries: the technicians, then ``technician_facts``)."""
-    qs = Technician.objects.select_related("group", "home_package_area").order_by(
-        "group__code", "code"
-    )
-    district_id = user_district_id(user) or filters.get("district")
-    if district_id:
-        qs = qs.filter(group__area__district_id=district_id)
-    if filters.get("area"):
-        qs = qs.filter(group__area_id=filters["area"])
-    if filters.get("group"):
-        qs = qs.filter(group_id=filters["group"])
-    technicians = list(qs[:200])
-    facts = dispatch_selectors.technician_facts(
-        technicians,
-        now=now,
-        policy=dispatch_selectors.dispatch_policy(),
-        hours=dispatch_selectors.work_hours_table(),
-    )
-    return [TechnicianRow(t, facts[t.pk]) for t in technicians]
-
-
 def pending_approvals(user) -> list[Approval]:
     return list(
         approvals_visible_to(user)
