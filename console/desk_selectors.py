@@ -69,15 +69,48 @@ def change_marker(user) -> str:
 # --- the queue -------------------------------------------------------------------------
 
 
+#: The queue counts its orders up to this many (20 pages); past it the desk
+#: says "more than 1,000" and pages on without a total: a poll never counts
+#: every open order.
+COUNT_CAP = 1000
+
+
+@dataclass
+class QueuePageInfo:
+    """A page of the queue; ``num_pages`` is None past ``COUNT_CAP`` orders."""
+
+    number: int
+    has_next: bool
+    num_pages: int | None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
 @dataclass
 class QueuePage:
     rows: list[OrderRow]
-    page: Page
+    page: QueuePageInfo
     total: int
     sort: str
     search: str = ""
     search_partial: bool = True
     search_truncated: bool = False
+
+    @property
+    def total_capped(self) -> bool:
+        return self.total > COUNT_CAP
+
+    @property
+    def count_cap(self) -> int:
+        return COUNT_CAP
 
 
 def _fetch_rows(user, ids: list[int], now: datetime) -> list[OrderRow]:
@@ -87,10 +120,26 @@ def _fetch_rows(user, ids: list[int], now: datetime) -> list[OrderRow]:
 
 
 def _queue_total(user, filters: dict, qs, marker: str | None) -> int:
+    """The number of orders up to ``COUNT_CAP + 1`` (a LIMITed count), kept
+    per change marker: one count per change in the scope, not per poll."""
+
+    def count() -> int:
+        return qs.order_by()[: COUNT_CAP + 1].count()
+
     if marker is None:
-        return qs.count()
+        return count()
     key = ("queue-count", user_district_id(user), tuple(sorted(filters.items())))
-    return _counts.get((*key, marker), qs.count)
+    return _counts.get((*key, marker), count)
+
+
+def _page_number(value, total: int) -> int:
+    try:
+        number = max(1, int(value))
+    except (TypeError, ValueError):
+        number = 1
+    if total <= COUNT_CAP:
+        number = min(number, max(1, -(-total // PAGE_SIZE)))
+    return number
 
 
 def queue_page(
@@ -104,10 +153,11 @@ def queue_page(
 ) -> QueuePage:
     """One page of open orders; search mode when ``filters["q"]`` is set.
 
-    1. the ids of the page, from the queue index in the chosen order (SPEC §4
-       queue order by default), without joins;
-    2. the joined rows of those ids only;
-    3. the count, kept per change marker (one per change, not per poll).
+    1. the count, capped and kept per change marker;
+    2. the ids of the page (and one more: is there a next page?) from the
+       queue index in the chosen order (SPEC §4 queue order by default),
+       without joins;
+    3. the joined rows of those ids only.
     """
     filters = dict(filters)
     text, partial = desk_rules.search_term(filters.pop("q", ""))
@@ -115,13 +165,21 @@ def queue_page(
     if text:
         return _search_page(user, filters, text, partial, sort_key, ordering, now)
     qs = _filtered(orders_visible_to(user).filter(status__in=OPEN), filters)
-    ids = qs.order_by(*ordering).values_list("id", flat=True)
-    paginator = Paginator(ids, PAGE_SIZE)
-    # the count is known (or kept): the paginator must not count again
-    paginator.__dict__["count"] = _queue_total(user, filters, qs, marker)
-    current = paginator.get_page(page)
-    rows = _fetch_rows(user, list(current.object_list), now)
-    return QueuePage(rows, current, paginator.count, sort_key)
+    total = _queue_total(user, filters, qs, marker)
+    number = _page_number(page, total)
+    offset = (number - 1) * PAGE_SIZE
+    ids = list(
+        qs.order_by(*ordering).values_list("id", flat=True)[
+            offset : offset + PAGE_SIZE + 1
+        ]
+    )
+    info = QueuePageInfo(
+        number=number,
+        has_next=len(ids) > PAGE_SIZE,
+        num_pages=None if total > COUNT_CAP else max(1, -(-total // PAGE_SIZE)),
+    )
+    rows = _fetch_rows(user, ids[:PAGE_SIZE], now)
+    return QueuePage(rows, info, total, sort_key)
 
 
 def search_ids(qs, text: str, partial: bool) -> tuple[list[int], bool]:
@@ -183,8 +241,8 @@ def _search_page(user, filters, text, partial, sort_key, ordering, now) -> Queue
                 *(getattr(r.order, f) for f in desk_rules.QUEUE_ORDER),
             )
         )
-    page = Paginator(rows, SEARCH_LIMIT).get_page(1)
-    return QueuePage(rows, page, len(rows), sort_key, text, partial, truncated)
+    info = QueuePageInfo(number=1, has_next=False, num_pages=1)
+    return QueuePage(rows, info, len(rows), sort_key, text, partial, truncated)
 
 
 # --- live counts for the navigation ---------------------------------------------------
