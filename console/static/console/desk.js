@@ -177,6 +177,13 @@
     script.onload = done;
     document.head.appendChild(script);
   }
+  /* a margin of 5 % around the points (at least 0.002°) */
+  function pad(side) {
+    return function (v) {
+      var margin = Math.max((v.max - v.min) * 0.05, 0.002);
+      return +(side < 0 ? v.min - margin : v.max + margin).toFixed(4);
+    };
+  }
   function drawMap(panel) {
     var box = document.getElementById("map");
     var label = function (k) { return box.dataset["label" + k.charAt(0).toUpperCase() + k.slice(1)]; };
@@ -187,7 +194,8 @@
           box.textContent = label("empty");
           return;
         }
-        var series = ["overdue", "warning", "ok", "paused"].map(function (tone) {
+        /* the most urgent drawn last, on top of the others */
+        var series = ["ok", "paused", "warning", "overdue"].map(function (tone) {
           return {
             name: label(tone), type: "scatter", symbolSize: 7,
             itemStyle: { color: COLOURS[tone] },
@@ -205,11 +213,11 @@
         var chart = window.echarts.getInstanceByDom(box) || window.echarts.init(box);
         chart.setOption({
           animation: false,
-          legend: { top: 0 },
+          legend: { top: 0, data: ["overdue", "warning", "ok", "paused", "technicians"].map(label) },
           tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + "：" + p.name; } },
-          grid: { left: 50, right: 20, top: 36, bottom: 36 },
-          xAxis: { type: "value", scale: true, name: label("lng") },
-          yAxis: { type: "value", scale: true, name: label("lat") },
+          grid: { left: 64, right: 20, top: 36, bottom: 44 },
+          xAxis: { type: "value", scale: true, name: label("lng"), nameLocation: "middle", nameGap: 24, min: pad(-1), max: pad(1) },
+          yAxis: { type: "value", scale: true, name: label("lat"), nameLocation: "middle", nameGap: 40, min: pad(-1), max: pad(1) },
           series: series
         }, true);
         chart.off("click");
