@@ -239,3 +239,56 @@ def test_an_unchanged_poll_is_a_304_and_the_queue_stays(
     poll()
     page.locator(f'#queue tr[data-order="{before[0]}"] .badge.urge').wait_for()
     assert statuses == [200, 304, 200]
+
+
+ALERT_STUBS = """
+window.__notes = [];
+window.__rings = 0;
+window.Notification = function (title) { window.__notes.push(title); };
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+window.AudioContext = function () {
+  window.__rings += 1;
+  var node = { connect: function () {}, start: function () {}, stop: function () {},
+               frequency: {}, gain: {} };
+  return { createOscillator: function () { return node; },
+           createGain: function () { return node; }, destination: {}, currentTime: 0 };
+};
+"""
+
+
+def test_new_stuck_orders_ring_and_notify_once_opted_in(
+    chromium, live_server, desk_data
+):
+    page = open_desk(chromium, live_server)
+    page.context.add_init_script(ALERT_STUBS)
+    page.reload()
+    counts = page.locator("#nav-counts")
+    counts.locator('[data-count="stuck"]').wait_for()
+    assert counts.locator('[data-count="stuck"]').inner_text() == "0"
+
+    def refresh_counts():
+        page.evaluate(
+            "htmx.ajax('GET', '/console/dispatch/counts/',"
+            " {target: '#nav-counts', swap: 'outerHTML'})"
+        )
+
+    # not opted in: a new 无人可派 order only changes the number
+    WorkOrder.objects.filter(pk=desk_data[0].pk).update(dispatch_flag="no_candidate")
+    refresh_counts()
+    page.locator('#nav-counts [data-count="stuck"]', has_text="1").wait_for()
+    assert page.evaluate("[window.__rings, window.__notes.length]") == [0, 0]
+    # opted in: the next one rings and raises a desktop notification
+    page.get_by_role("button", name="开启响铃和桌面提醒").click()
+    page.get_by_role("button", name="提醒已开启").wait_for()
+    WorkOrder.objects.filter(pk=desk_data[1].pk).update(dispatch_flag="no_candidate")
+    refresh_counts()
+    page.locator('#nav-counts [data-count="stuck"]', has_text="2").wait_for()
+    assert page.evaluate("[window.__rings, window.__notes]") == [
+        1,
+        ["综合调度台有新的待处理事项"],
+    ]
+    # unchanged counts stay quiet
+    refresh_counts()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__rings") == 1

@@ -148,14 +148,10 @@
       new Notification(el.dataset.alertText, { tag: "dispatch-desk" });
     }
   }
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var el = document.getElementById("nav-counts");
-    if (el && el.dataset.stuck !== undefined && (event.detail.elt === el || event.detail.target.id === "nav-counts")) {
-      countsArrived(el);
-    }
-  });
+  /* htmx:load fires for each new copy of the counts (first load and polls) */
   document.addEventListener("htmx:load", function (event) {
-    if (event.detail.elt && event.detail.elt.id === "nav-counts") { countsArrived(event.detail.elt); }
+    var el = event.detail.elt;
+    if (el && el.id === "nav-counts" && el.dataset.stuck !== undefined) { countsArrived(el); }
   });
   document.addEventListener("click", function (event) {
     if (!event.target.closest("[data-alerts-toggle]")) { return; }
