@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
 
 from org.models import RegionGroup, Technician
 from org.services import org_import
@@ -35,7 +36,11 @@ def ten_oclock():
 
 
 @pytest.fixture
-def desk_data(transactional_db, ten_oclock):
+def desk_data(transactional_db, chromium, ten_oclock):
+    # The clean-up after the previous browser test (conftest
+    # ``_no_session_left_behind``) ended every other PostgreSQL session,
+    # this thread's connection under Playwright included: start a new one.
+    connection.close()
     org_import(ORG)
     make_user("disp1", "dispatcher")
     orders = []
