@@ -90,9 +90,7 @@ def _filtered(qs: QuerySet[WorkOrder], filters: dict) -> QuerySet[WorkOrder]:
         qs = qs.filter(customer__level__in=sorted(wo_rules.VIP_LEVELS))
     if filters.get("same_day"):
         qs = qs.filter(is_same_day=True)
-    if filters.get("q"):
-        q = filters["q"].strip()
-        qs = qs.filter(Q(number=q) | Q(customer__phone=q) | Q(crm_order_id=q))
+    # the search ("q") is desk_selectors.search_ids: two indexed selections
     return qs
 
 
