@@ -3,8 +3,8 @@
 - The queue selects a page of ids from an index (``wo_queue_open``, or
   ``wo_district_queue_open`` for a district) before joining anything.
 - A poll first reads the scope's change marker (the greatest ``updated_at``
-  and id of the orders in scope: two index probes); an unchanged panel
-  answers ``304`` from it, and the queue's count is kept per marker.
+  of the orders in scope: one index probe); an unchanged panel answers
+  ``304`` from it, and the queue's count is kept per marker.
 - Search matches parts of phones, names, addresses and order numbers through
   trigram indexes on PostgreSQL (whole values only below three characters).
 
@@ -55,15 +55,18 @@ _counts = ProcessCache("POLICY_CACHE_SECONDS")
 
 
 def change_marker(user) -> str:
-    """What changes whenever an order in the user's scope changes.
+    """What changes whenever an order in the user's scope changes: the latest
+    ``updated_at`` of the scope's orders, read from the end of an index
+    (``wo_district_updated`` / ``wo_updated``), whatever the number of orders.
 
-    Every write of an order sets ``updated_at`` (the services pass ``now``)
-    and a new order raises the greatest id; both are read from the end of an
-    index (``wo_district_updated`` / ``wo_updated`` and the primary key).
+    Every write of an order sets ``updated_at`` (the services pass ``now``; a
+    new order gets the time it is saved). A change stamped earlier than one
+    already seen (a transaction that commits after a later one) or at the
+    very same instant is not seen here; the poll's ETag also holds the
+    minute, so such a change shows within a minute at the latest.
     """
-    found = orders_visible_to(user).aggregate(at=Max("updated_at"), id=Max("id"))
-    at = found["at"].isoformat() if found["at"] else ""
-    return f"{at}/{found['id'] or 0}"
+    found = orders_visible_to(user).aggregate(at=Max("updated_at"))["at"]
+    return found.isoformat() if found else ""
 
 
 # --- the queue -------------------------------------------------------------------------
