@@ -269,7 +269,7 @@ def test_new_stuck_orders_ring_and_notify_once_opted_in(
     page.context.add_init_script(ALERT_STUBS)
     page.reload()
     counts = page.locator("#nav-counts")
-    counts.locator('[data-count="stuck"]').wait_for()
+    page.locator("#nav-counts[data-seen]").wait_for()
     assert counts.locator('[data-count="stuck"]').inner_text() == "0"
 
     def refresh_counts():
@@ -281,14 +281,14 @@ def test_new_stuck_orders_ring_and_notify_once_opted_in(
     # not opted in: a new 无人可派 order only changes the number
     WorkOrder.objects.filter(pk=desk_data[0].pk).update(dispatch_flag="no_candidate")
     refresh_counts()
-    page.locator('#nav-counts [data-count="stuck"]', has_text="1").wait_for()
+    page.locator('#nav-counts[data-seen][data-stuck="1"]').wait_for()
     assert page.evaluate("[window.__rings, window.__notes.length]") == [0, 0]
     # opted in: the next one rings and raises a desktop notification
     page.get_by_role("button", name="开启响铃和桌面提醒").click()
     page.get_by_role("button", name="提醒已开启").wait_for()
     WorkOrder.objects.filter(pk=desk_data[1].pk).update(dispatch_flag="no_candidate")
     refresh_counts()
-    page.locator('#nav-counts [data-count="stuck"]', has_text="2").wait_for()
+    page.locator('#nav-counts[data-seen][data-stuck="2"]').wait_for()
     assert page.evaluate("[window.__rings, window.__notes]") == [
         1,
         ["综合调度台有新的待处理事项"],

@@ -142,6 +142,7 @@
     var now = readCounts(el);
     var grew = seen && now.some(function (n, i) { return n > seen[i]; });
     seen = now;
+    el.dataset.seen = "true";
     if (!grew || !alertsOn()) { return; }
     ring();
     if (window.Notification && Notification.permission === "granted") {
