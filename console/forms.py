@@ -60,7 +60,17 @@ class QueueFilterForm(forms.Form):
     )
     vip = forms.BooleanField(label=_("仅VIP"), required=False)
     same_day = forms.BooleanField(label=_("仅当日装/修"), required=False)
-    q = forms.CharField(label=_("工单号/电话"), required=False, max_length=64)
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": _("电话、姓名、地址或工单号，输入一部分即可"),
+            }
+        ),
+    )
 
     def __init__(self, *args, options, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,6 +89,29 @@ class QueueFilterForm(forms.Form):
         """The valid filters; an invalid value is dropped, never an error page."""
         if self.is_valid():
             return {k: v for k, v in self.cleaned_data.items() if v}
+        return {
+            k: v for k, v in self.cleaned_data.items() if v and k not in self.errors
+        }
+
+
+class TechnicianFilterForm(forms.Form):
+    """The technicians panel's own filters (its page is ``tpage``)."""
+
+    tq = forms.CharField(label=_("姓名或工号"), required=False, max_length=32)
+    tstate = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[
+            ("", _("全部")),
+            ("on_duty", _("在岗")),
+            ("off_duty", _("不在岗")),
+            ("full", _("已满")),
+        ],
+    )
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid value is dropped, never an error page."""
+        self.is_valid()
         return {
             k: v for k, v in self.cleaned_data.items() if v and k not in self.errors
         }

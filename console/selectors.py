@@ -90,9 +90,7 @@ def _filtered(qs: QuerySet[WorkOrder], filters: dict) -> QuerySet[WorkOrder]:
         qs = qs.filter(customer__level__in=sorted(wo_rules.VIP_LEVELS))
     if filters.get("same_day"):
         qs = qs.filter(is_same_day=True)
-    if filters.get("q"):
-        q = filters["q"].strip()
-        qs = qs.filter(Q(number=q) | Q(customer__phone=q) | Q(crm_order_id=q))
+    # the search ("q") is desk_selectors.search_ids: two indexed selections
     return qs
 
 
@@ -149,29 +147,6 @@ def queue_page(user, filters: dict, *, page: int | str, now: datetime) -> QueueP
 class TechnicianRow:
     technician: Technician
     facts: object  # dispatch.rules.Tech
-
-
-def technicians_panel(user, filters: dict, *, now: datetime) -> list[TechnicianRow]:
-    """The technicians in scope with on duty / resting, workload today and
-    open orders (four queries: the technicians, then ``technician_facts``)."""
-    qs = Technician.objects.select_related("group", "home_package_area").order_by(
-        "group__code", "code"
-    )
-    district_id = user_district_id(user) or filters.get("district")
-    if district_id:
-        qs = qs.filter(group__area__district_id=district_id)
-    if filters.get("area"):
-        qs = qs.filter(group__area_id=filters["area"])
-    if filters.get("group"):
-        qs = qs.filter(group_id=filters["group"])
-    technicians = list(qs[:200])
-    facts = dispatch_selectors.technician_facts(
-        technicians,
-        now=now,
-        policy=dispatch_selectors.dispatch_policy(),
-        hours=dispatch_selectors.work_hours_table(),
-    )
-    return [TechnicianRow(t, facts[t.pk]) for t in technicians]
 
 
 def pending_approvals(user) -> list[Approval]:

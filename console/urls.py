@@ -1,11 +1,27 @@
 from django.urls import path
 
-from .views import complaints, dispatcher, home, hotline, order, payroll, technician
+from .views import (
+    complaints,
+    desk,
+    dispatcher,
+    home,
+    hotline,
+    order,
+    payroll,
+    technician,
+)
 
 urlpatterns = [
     path("dispatch/", dispatcher.desk, name="console-dispatcher"),
     path("dispatch/queue/", dispatcher.queue_partial, name="console-dispatch-queue"),
     path("dispatch/side/", dispatcher.side_partial, name="console-dispatch-side"),
+    path(
+        "dispatch/technicians/",
+        desk.technicians_partial,
+        name="console-dispatch-technicians",
+    ),
+    path("dispatch/map/", desk.map_data, name="console-dispatch-map"),
+    path("dispatch/counts/", desk.counts, name="console-dispatch-counts"),
     path(
         "dispatch/orders/<int:pk>/candidates/",
         dispatcher.candidates,

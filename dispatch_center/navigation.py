@@ -54,4 +54,10 @@ def navigation(request):
             nav.append(
                 {"url": url, "label": label, "active": request.path.startswith(url)}
             )
-    return {"nav": nav, "user_roles": sorted(roles)}
+    # live counts (无人可派, escalations, warnings, approvals) for the desk roles
+    counts_url = (
+        reverse("console-dispatch-counts")
+        if roles & {Role.DISPATCHER, Role.SUPERVISOR}
+        else ""
+    )
+    return {"nav": nav, "user_roles": sorted(roles), "nav_counts_url": counts_url}

@@ -232,8 +232,9 @@ def test_queue_queries_do_not_grow_with_the_rows(
     for i in range(3):
         new_order(phone=f"1390000000{i}")
     desk.get(url)  # warm the policy cache and the session
-    # 28: two count the badges' totals (approvals, 无人可派), one the rota's
-    # busy days (a rest day on a day with open orders is a warning)
+    new_order(phone="13900000009")  # a change: the poll counts again
+    # two count the badges' totals (approvals, 无人可派), one the rota's busy
+    # days (a rest day on a day with open orders is a warning)
     with django_assert_max_num_queries(28) as few:
         desk.get(url)
     for i in range(60):
@@ -320,7 +321,7 @@ def test_technicians_panel_shows_duty_and_workload(desk):
         date=dt.date(2026, 11, 20),
         kind="rest",
     )
-    html = desk.get("/console/dispatch/side/").content.decode()
+    html = desk.get("/console/dispatch/technicians/").content.decode()
     assert "张工" in html and "1/8" in html
     assert "轮休" in html
 
