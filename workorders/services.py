@@ -521,8 +521,8 @@ def work_order_transition(
         ) or (None, None)
         if current == order.status:  # same status, someone else's technician
             raise InvalidTransition(
-                f"order {order.number} was reassigned to {technician} meanwhile: "
-                "reload and retry"
+                gettext("工单 %(number)s 已被改派给 %(code)s，请刷新后重试。")
+                % {"number": order.number, "code": technician}
             )
         raise InvalidTransition(
             gettext(

@@ -215,7 +215,7 @@ class ClaimViewSet(
         # Vendors work across districts and the share is computed over all of
         # a vendor's same-day orders: a city-wide statement.
         if user_district_id(request.user) is not None:
-            raise Forbidden("定责清单为全市口径，区局范围的用户不能查看")
+            raise Forbidden(gettext("定责清单为全市口径，区局范围的用户不能查看。"))
         month = _month(request)
         threshold = services.compensation_policy().vendor_threshold
         return Response(

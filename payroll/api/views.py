@@ -261,7 +261,8 @@ class AdjustmentViewSet(
         ):  # another district's technician is as unknown as a missing one
             raise InvalidInput(
                 "technician",
-                f"未知的装维工程师 unknown technician {data['technician'].code!r}",
+                gettext("未知的装维工程师：%(code)s。")
+                % {"code": data["technician"].code},
             )
         adjustment = services.adjustment_create(
             technician=data["technician"],

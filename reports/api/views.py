@@ -1,4 +1,5 @@
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -55,5 +56,7 @@ class QualityReportView(APIView):
             report, page=params["page"], page_size=params["page_size"]
         )
         if params["page"] > payload["pages"]:
-            raise InvalidInput("page", "no such page")
+            raise InvalidInput(
+                "page", gettext("没有第 %(page)s 页。") % {"page": params["page"]}
+            )
         return Response(payload)

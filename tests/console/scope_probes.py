@@ -22,6 +22,10 @@ def _refused(method, kwargs, data=None):
 
 PROBES.update(
     {
+        "console-dispatch-technicians": listing(
+            lambda s, w: Call("get"), marker=lambda side: side.tech.code
+        ),
+        "console-dispatch-map": listing(lambda s, w: Call("get")),
         "console-complaints": listing(
             lambda s, w: Call("get", query={"step": "open"}),
             marker=lambda side: side.complaint.number,
@@ -59,6 +63,10 @@ PROBES.update(
 
 ALLOWED.update(
     {
+        "favicon": "the site's icon, a static file",
+        "console-dispatch-counts": "the nav's live counts over the user's scope "
+        "(console.desk_selectors, the same scoped querysets as the probed queue "
+        "and panels); it names no object",
         "console-complaint-analysis": "counts over complaints_for_desk(user), the "
         "same scoped selector as the probed desk list (console.complaint_selectors."
         "week_analysis)",
