@@ -107,6 +107,16 @@ def local(dt: datetime) -> datetime:
     return dt.astimezone(LOCAL_TZ)
 
 
+def whole_seconds(dt: datetime) -> datetime:
+    """``dt`` at whole seconds: how completion times are recorded.
+
+    "The same day" is the local day at whole seconds (SPEC §5): a completion
+    reported at 23:59:59.5 is recorded 23:59:59, on time for the 23:59:59
+    deadline, and so the same in deadlines, claims, payroll and reports.
+    """
+    return dt.replace(microsecond=0)
+
+
 def end_of_local_day(dt: datetime) -> datetime:
     """23:59:59 of ``dt``'s local calendar day, aware."""
     day = local(dt).date()

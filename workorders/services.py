@@ -754,7 +754,7 @@ def work_order_complete(
         now=now,
         reason=note or "报竣",
         fields={
-            "completed_at": now,
+            "completed_at": rules.whole_seconds(now),
             "resolution": resolution,
             "delay_cause": delay_cause or "",
             "completion_evidence": evidence,

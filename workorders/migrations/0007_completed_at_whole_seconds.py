@@ -1,0 +1,34 @@
+"""Completion times at whole seconds (SPEC §5: "the same day" at whole seconds).
+
+New completions are recorded at whole seconds (``rules.whole_seconds``); this
+brings older rows in line, so an order reported at 23:59:59.5 counts as on
+time in reports and payroll like it does for claims. One statement per
+database; rows already at whole seconds are not touched.
+"""
+
+from django.db import migrations
+
+SQL = {
+    "postgresql": (
+        "UPDATE workorders_workorder "
+        "SET completed_at = date_trunc('second', completed_at) "
+        "WHERE completed_at <> date_trunc('second', completed_at)"
+    ),
+    # SQLite keeps 'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC) text.
+    "sqlite": (
+        "UPDATE workorders_workorder SET completed_at = substr(completed_at, 1, 19) "
+        "WHERE length(completed_at) > 19"
+    ),
+}
+
+
+def truncate(apps, schema_editor):
+    sql = SQL.get(schema_editor.connection.vendor)
+    if sql:
+        schema_editor.execute(sql)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("workorders", "0006_technician_completed_index")]
+
+    operations = [migrations.RunPython(truncate, migrations.RunPython.noop)]
