@@ -179,9 +179,7 @@ def assess(
     if remaining == 0:
         first = min(excusing, key=lambda p: p.start)
         return Assessment(full_days, full_amount, first.cause, first.evidence, excused)
-    return Assessment(
-        remaining, amount_for(kind, remaining, policy), "", "", excused
-    )
+    return Assessment(remaining, amount_for(kind, remaining, policy), "", "", excused)
 
 
 @dataclass(frozen=True)

@@ -117,9 +117,7 @@ def _pauses(order: WorkOrder) -> list[rules.Pause]:
 
 def _complained(order: WorkOrder) -> bool:
     """Whether the customer has complained about this order (at any time)."""
-    return WorkOrderEvent.objects.filter(
-        order=order, kind=EventKind.COMPLAINT
-    ).exists()
+    return WorkOrderEvent.objects.filter(order=order, kind=EventKind.COMPLAINT).exists()
 
 
 def _assess(order: WorkOrder, policy: CompensationPolicy) -> rules.Assessment | None:
