@@ -44,7 +44,7 @@ from workorders.sla_services import SlaProgress, work_orders_sla_progress
 from .models import SlaEvent
 from .notices import Notices, local_text, usernames
 from .selectors import Recipients
-from .services import escalation_not_before
+from .services import warning_not_before
 
 log = logging.getLogger("sla")
 
@@ -181,7 +181,7 @@ def _effect(order, state, point, now, context, out: _Batch, events, counts) -> N
         reason = f"超时预警: {text}（内部时限{local_text(state.sla_deadline)}）"
         body = notices.render(topic, order, point=text)
         people = [*recipients.technician(order), *recipients.dispatchers(order)]
-        not_before = None
+        not_before = warning_not_before(order, now, policy)
         counts["warnings"] += 1
     elif point.kind == rules.CP_FIRST_RESPONSE:
         minutes = policy.first_response_minutes
@@ -204,7 +204,7 @@ def _effect(order, state, point, now, context, out: _Batch, events, counts) -> N
         reason = f"{why}，升至{point.level}级"
         body = notices.render(topic, order, level=point.level, reason=why)
         people = recipients.escalation(order, point.level)
-        not_before = escalation_not_before(order, now, policy)
+        not_before = None  # announced when it fires (SPEC §5)
         counts["escalations"] += 1
     messages = Notices.staff(
         order, topic=topic, body=body, people=people, key=key, not_before=not_before

@@ -329,6 +329,9 @@ class SlaState:
     first_response_missed: bool = False
     warnings_sent: int = 0
     escalation_level: int = 0
+    #: the highest level the time ladder itself has fired (urges, callbacks
+    #: and manual escalations raise ``escalation_level`` only)
+    ladder_level: int = 0
     is_repeat_fault: bool = False
 
 
@@ -361,8 +364,10 @@ def sla_checkpoints(state: SlaState, policy: SlaPolicy) -> list[Checkpoint]:
     2. First response (首次响应): due ``first_response_due`` after dispatch
        unless the customer was contacted.
     3. Escalation level n at the internal deadline + the n-th offset, for
-       the levels above the current one; a repeat fault (重障升级) reaches
-       level 1 at once, at entry.
+       the levels the time ladder has not fired yet: the ladder climbs by time
+       alone, whatever urges, callbacks or people did to the shown level, and
+       each level fires once. A repeat fault (重障升级) reaches level 1 at
+       once, at entry.
     """
     if state.status not in OPEN_STATES or state.status == SUSPENDED:
         return []
@@ -399,7 +404,7 @@ def sla_checkpoints(state: SlaState, policy: SlaPolicy) -> list[Checkpoint]:
             Checkpoint(CP_FIRST_RESPONSE, _stamp(dispatched), state.first_response_due)
         )
     for level, offset in enumerate(policy.escalation_offsets, start=1):
-        if state.escalation_level >= level:
+        if state.ladder_level >= level:
             continue
         at, cause = deadline + offset, ESCALATE_TIMEOUT
         if level == 1 and state.is_repeat_fault and state.accepted_at < at:
@@ -425,22 +430,23 @@ def warning_is_stale(state: SlaState, now: datetime) -> bool:
 
 
 def sla_mark_processed(state: SlaState, points: list[Checkpoint]) -> SlaState:
-    """The state once ``points`` are processed (flags set, level raised)."""
+    """The state once ``points`` are processed (flags set, levels raised)."""
     warnings = state.warnings_sent
     missed = state.first_response_missed
-    level = state.escalation_level
+    level, ladder = state.escalation_level, state.ladder_level
     for p in points:
         if p.kind == CP_WARNING:
             warnings |= p.level
         elif p.kind == CP_FIRST_RESPONSE:
             missed = True
         elif p.kind == CP_ESCALATION:
-            level = max(level, p.level)
+            level, ladder = max(level, p.level), max(ladder, p.level)
     return replace(
         state,
         warnings_sent=warnings,
         first_response_missed=missed,
         escalation_level=level,
+        ladder_level=ladder,
     )
 
 
