@@ -38,7 +38,7 @@ from org.models import (
     Technician,
     TechnicianRole,
 )
-from org.services import org_import
+from org.services import escalation_staff_ensure, org_import
 from workorders import rules
 from workorders.models import Customer, WorkOrder, WorkOrderEvent
 from workorders.rules import LOCAL_TZ
@@ -1400,6 +1400,8 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             logins = upsert_users(org)
+            # default escalation contacts: district managers (L2), centre (L3)
+            logins += escalation_staff_ensure(password=PASSWORD)
         self.stdout.write(f"用户 users: {', '.join(logins)} (password {PASSWORD})")
 
         existing = demo_orders_exist()
