@@ -18,7 +18,7 @@ from notifications.services import notifications_enqueue
 from workorders import rules
 from workorders.models import DelayCause, EventKind, WorkOrder
 from workorders.selectors import PolicySnapshot, service_policy
-from workorders.services import event_record
+from workorders.services import event_record, work_order_appointment_check
 from workorders.sla_services import (
     RESCHEDULABLE,
     SUSPENDABLE,
@@ -236,10 +236,11 @@ def approval_request(
             )
         if appointment_start is None or appointment_end is None:
             raise InvalidInput("appointment_end", "须填写新的预约时间")
-        if appointment_end <= appointment_start:
-            raise InvalidInput("appointment_end", "预约结束时间须晚于开始时间")
         if appointment_end <= now:
             raise InvalidInput("appointment_end", "预约结束时间须晚于当前时间")
+        work_order_appointment_check(
+            order, start=appointment_start, end=appointment_end
+        )
         today = rules.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
         if appointment_start < today:
             raise InvalidInput("appointment_start", "预约开始时间不能早于今天")

@@ -99,6 +99,9 @@ class Intake:
     basis: str  # why this deadline, for the timeline
     #: the deadline moves to the end of the appointment agreed at first contact
     follows_appointment: bool = False
+    #: an in-scope install entered at or after the cutoff: its appointment
+    #: must start on a later local day (seed 002: 次日以后)
+    appointment_next_day: bool = False
 
 
 def local(dt: datetime) -> datetime:
@@ -248,17 +251,57 @@ def intake_deadline(
         counts = policy.late_install_counts_as_same_day
         if appointment_end is not None:
             return Intake(
-                counts, appointment_end, f"当日装: {cutoff_text}后录入，按预约时间完成"
+                counts,
+                appointment_end,
+                f"当日装: {cutoff_text}后录入，按预约时间完成",
+                appointment_next_day=True,
             )
         return Intake(
             counts,
             limit_end,
             f"当日装: {cutoff_text}后录入，待预约(暂按标准时限{limit_text})",
             follows_appointment=True,
+            appointment_next_day=True,
         )
     if appointment_end is not None and appointment_end > accepted_at:
         return Intake(False, appointment_end, "按客户预约时间完成")
     return Intake(False, limit_end, f"标准时限{limit_text}")
+
+
+def next_day_appointment_required(
+    *, kind: str, in_scope: bool, accepted_at: datetime, cutoff: time
+) -> bool:
+    """An in-scope install entered at or after the cutoff is booked for a
+    later local day (seed 002: 16:00后受理的，与客户预约次日以后上门)."""
+    return kind == "install" and in_scope and local(accepted_at).time() >= cutoff
+
+
+def appointment_problem(
+    *,
+    accepted_at: datetime,
+    start: datetime,
+    end: datetime,
+    next_day_only: bool,
+    cutoff: time,
+) -> tuple[str, str] | None:
+    """Why an appointment cannot be agreed, as ``(field, message)``, or None.
+
+    1. It ends after it starts.
+    2. It starts no earlier than the entry time: one before it would make a
+       deadline in the past.
+    3. After the cutoff, an in-scope install starts on a later local day
+       than its entry (次日以后).
+    """
+    if end <= start:
+        return "appointment_end", "预约结束时间须晚于开始时间"
+    if start < accepted_at:
+        return "appointment_start", "预约开始时间不能早于录入时间"
+    if next_day_only and local(start).date() <= local(accepted_at).date():
+        return (
+            "appointment_start",
+            f"{cutoff:%H:%M}后受理的当日装，须预约次日以后上门",
+        )
+    return None
 
 
 def is_repeat_fault(
