@@ -21,6 +21,7 @@ from dispatch_center.errors import (
 from dispatch_center.history import history_record
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
+from org.models import Vendor
 from sla.models import Approval, ApprovalKind, ApprovalStatus
 from workorders.models import DelayCause, EventKind, WorkOrder, WorkOrderEvent
 from workorders.services import event_record, work_order_complete
@@ -234,6 +235,11 @@ def vendor_month_liability_refresh(
     """
     if vendor_id is None:
         return 0
+    # One refresh per vendor at a time: two completions committing side by
+    # side would each miss the other's order and leave stale marks. The lock
+    # (vendor row, always taken after the order's) makes the second read the
+    # month after the first has committed.
+    list(Vendor.objects.select_for_update().filter(pk=vendor_id).values_list("pk"))
     month = f"{timezone.localtime(at):%Y-%m}"
     statements = selectors.vendor_liability_statement(
         month, compensation_policy().vendor_threshold, vendor_id=vendor_id
