@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -21,12 +20,11 @@ from dispatch_center.errors import (
 from dispatch_center.history import history_record
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
-from org.models import Vendor
-from sla.models import Approval, ApprovalKind, ApprovalStatus
-from workorders.models import DelayCause, EventKind, WorkOrder, WorkOrderEvent
+from workorders.models import DelayCause, EventKind, WorkOrder
 from workorders.services import event_record, work_order_complete
 
-from . import rules, selectors
+from . import facts, rules
+from .liability import vendor_month_liability_refresh
 from .models import Claim, ClaimStatus, CompensationPolicy, LiableParty
 
 log = logging.getLogger("compensation")
@@ -88,53 +86,6 @@ def order_complete(
     return order
 
 
-def _pauses(order: WorkOrder) -> list[rules.Pause]:
-    """The order's approved suspensions, each with its reason and evidence.
-
-    A suspension starts when its request is approved (``decided_at``) and
-    ends at the next resume in the timeline (an order cannot complete while
-    suspended, so every suspension of a completed order has ended).
-    """
-    approvals = list(
-        Approval.objects.filter(
-            order=order, kind=ApprovalKind.SUSPEND, status=ApprovalStatus.APPROVED
-        )
-        .order_by("decided_at", "pk")
-        .values_list("decided_at", "reason", "evidence")
-    )
-    if not approvals:
-        return []
-    resumes = list(
-        WorkOrderEvent.objects.filter(order=order, kind=EventKind.RESUME)
-        .order_by("at", "pk")
-        .values_list("at", flat=True)
-    )
-    pauses = []
-    for start, reason, evidence in approvals:
-        end = next((at for at in resumes if at >= start), order.completed_at)
-        pauses.append(rules.Pause(start, end, reason, evidence))
-    return pauses
-
-
-def _complained(order: WorkOrder) -> bool:
-    """Whether the customer has complained about this order (at any time)."""
-    return WorkOrderEvent.objects.filter(order=order, kind=EventKind.COMPLAINT).exists()
-
-
-def _assess(order: WorkOrder, policy: CompensationPolicy) -> rules.Assessment | None:
-    return rules.assess(
-        kind=rules.claim_kind(order.kind),
-        deadline=order.commitment_deadline or order.deadline,
-        completed_at=order.completed_at,
-        policy=policy.amounts(),
-        area_type=order.group.area.area_type,
-        pauses=_pauses(order),
-        completion_cause=order.delay_cause,
-        completion_evidence=order.completion_evidence,
-        complained=_complained(order),
-    )
-
-
 def _hours_text(excused: timedelta) -> str:
     hours = excused.total_seconds() / 3600
     return f"{hours:.1f}".rstrip("0").rstrip(".")
@@ -162,7 +113,7 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
     if existing:
         return existing
     policy = compensation_policy()
-    found = _assess(order, policy)
+    found = facts.assess(order, policy)
     if found is None:
         return None
     technician = order.technician
@@ -220,64 +171,6 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
         },
     )
     return claim
-
-
-def vendor_month_liability_refresh(
-    vendor_id: int | None, at: datetime, *, by=None, now: datetime
-) -> int:
-    """定责 marks: a vendor's installer-caused claims of ``at``'s month say
-    ``vendor`` only while the vendor bears a non-zero part of them.
-
-    The vendor's month (share of its same-day orders late for installer
-    reasons, due claims only) changes with every same-day completion and
-    every claim that becomes or stops being due, so each of those calls
-    this. Returns how many claims changed party (each recorded).
-    """
-    if vendor_id is None:
-        return 0
-    # One refresh per vendor at a time: two completions committing side by
-    # side would each miss the other's order and leave stale marks. The lock
-    # (vendor row, always taken after the order's) makes the second read the
-    # month after the first has committed.
-    list(Vendor.objects.select_for_update().filter(pk=vendor_id).values_list("pk"))
-    month = f"{timezone.localtime(at):%Y-%m}"
-    statements = selectors.vendor_liability_statement(
-        month, compensation_policy().vendor_threshold, vendor_id=vendor_id
-    )
-    bears = bool(statements) and statements[0].liability.vendor_amount > 0
-    start, end = selectors.month_bounds(month)
-    claims = Claim.objects.filter(
-        vendor_id=vendor_id,
-        completed_at__gte=start,
-        completed_at__lt=end,
-        delay_cause=DelayCause.INSTALLER,
-    )
-    due = ~Q(status__in=selectors.NOT_DUE)
-    to_vendor = claims.filter(due).exclude(liable_party=LiableParty.VENDOR)
-    to_branch = claims.filter(liable_party=LiableParty.VENDOR)
-    if bears:
-        to_branch = to_branch.exclude(due)
-    else:
-        to_vendor = to_vendor.none()
-    changed = 0
-    for queryset, party, text in (
-        (to_vendor, LiableParty.VENDOR, "外包公司承担超出比例线部分"),
-        (to_branch, LiableParty.BRANCH, "外包公司本月未超出比例线，由分公司承担"),
-    ):
-        for claim in queryset.select_related("work_order"):
-            Claim.objects.filter(pk=claim.pk).update(liable_party=party)
-            claim.liable_party = party
-            history_record(claim, by=by, at=now, reason=f"定责：{text}")
-            event_record(
-                claim.work_order,
-                kind=EventKind.COMPENSATION,
-                by=by,
-                now=now,
-                reason=f"慢必赔定责：{text}",
-                data={"claim": claim.pk, "liable_party": party},
-            )
-            changed += 1
-    return changed
 
 
 # --- audit -----------------------------------------------------------------------------
@@ -432,7 +325,7 @@ def compensation_recheck_after_complaint(
         ClaimStatus.PENDING_REVIEW,
     ):
         return claim
-    found = _assess(order, compensation_policy())
+    found = facts.assess(order, compensation_policy())
     if found is None or found.exemption:
         return claim  # a rural order, or an exemption with evidence: it stands
     if claim.status == ClaimStatus.EXEMPT:
