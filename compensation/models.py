@@ -107,6 +107,11 @@ class Claim(models.Model):
         _("免责原因"), max_length=20, choices=Exemption.choices, blank=True, default=""
     )
     evidence = models.CharField(_("免责佐证"), max_length=255, blank=True, default="")
+    excused_seconds = models.PositiveIntegerField(
+        _("免责挂起时长(秒)"),
+        default=0,
+        help_text=_("因客户、第三方或不可抗力挂起的时间，已从超时中扣除"),
+    )
     exemption_revoked_at = models.DateTimeField(
         _("免责撤销时间"), null=True, blank=True
     )

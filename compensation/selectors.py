@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from org.models import Vendor
 from workorders import rules as wo_rules
@@ -14,6 +14,9 @@ from workorders.models import DelayCause, Status, WorkOrder
 
 from . import rules
 from .models import Claim, ClaimStatus, LiableParty
+
+#: Claims that are not due: they count in no liability, share or total.
+NOT_DUE = (ClaimStatus.EXEMPT, ClaimStatus.REJECTED)
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -88,9 +91,15 @@ class VendorStatement:
     liability: rules.Liability
 
 
-def vendor_liability_statement(month: str, threshold: Decimal) -> list[VendorStatement]:
+def vendor_liability_statement(
+    month: str, threshold: Decimal, *, vendor_id: int | None = None
+) -> list[VendorStatement]:
     """定责 per vendor for a month (SPEC §6): share of same-day orders late for
-    installer reasons among those its technicians completed in the month."""
+    installer reasons among those its technicians completed in the month.
+
+    Only due claims (not exempt, not rejected) make an order late: an
+    excused or rejected delay is not the vendor's.
+    """
     start, end = month_bounds(month)
     done = WorkOrder.objects.filter(
         is_same_day=True,
@@ -99,6 +108,8 @@ def vendor_liability_statement(month: str, threshold: Decimal) -> list[VendorSta
         completed_at__lt=end,
         technician__vendor__isnull=False,
     )
+    if vendor_id is not None:
+        done = done.filter(technician__vendor_id=vendor_id)
     orders = dict(
         done.values_list("technician__vendor_id")
         .annotate(n=Count("id"))
@@ -109,14 +120,9 @@ def vendor_liability_statement(month: str, threshold: Decimal) -> list[VendorSta
         for row in Claim.objects.filter(
             work_order__in=done, delay_cause=DelayCause.INSTALLER
         )
+        .exclude(status__in=NOT_DUE)
         .values("vendor_id")
-        .annotate(
-            n=Count("id"),
-            due=Sum(
-                "amount",
-                filter=~Q(status__in=[ClaimStatus.EXEMPT, ClaimStatus.REJECTED]),
-            ),
-        )
+        .annotate(n=Count("id"), due=Sum("amount"))
     }
     statements = []
     for vendor in Vendor.objects.filter(pk__in=set(orders) | set(late)).order_by(
@@ -145,7 +151,7 @@ def acceptance_errors(month: str) -> list[dict]:
             completed_at__gte=start,
             completed_at__lt=end,
         )
-        .exclude(status__in=[ClaimStatus.EXEMPT, ClaimStatus.REJECTED])
+        .exclude(status__in=NOT_DUE)
         .values("accepted_by__username")
         .annotate(count=Count("id"), amount=Sum("amount"))
         .order_by("accepted_by__username")

@@ -22,11 +22,11 @@ from dispatch_center.errors import (
 from dispatch_center.history import history_record
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
-from sla.models import Approval, ApprovalKind, ApprovalStatus
 from workorders.models import DelayCause, EventKind, WorkOrder
 from workorders.services import event_record, work_order_complete
 
-from . import rules
+from . import facts, rules
+from .liability import vendor_month_liability_refresh
 from .models import Claim, ClaimStatus, CompensationPolicy, LiableParty
 
 log = logging.getLogger("compensation")
@@ -62,7 +62,13 @@ def order_complete(
     note: str = "",
     now: datetime | None = None,
 ) -> WorkOrder:
-    """Report completion and, in the same transaction, open its claim if late."""
+    """Report completion and, in the same transaction, open its claim if late.
+
+    Composes ``work_order_complete``, ``claim_create_for`` and, for a
+    same-day order of an outsourced technician, the vendor's month
+    (``vendor_month_liability_refresh``): every such completion moves the
+    vendor's late share.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         work_order_complete(
@@ -75,39 +81,32 @@ def order_complete(
             now=now,
         )
         claim_create_for(order, by=by, now=now)
+        if order.is_same_day and order.technician_id:
+            vendor_month_liability_refresh(
+                order.technician.vendor_id, order.completed_at, by=by, now=now
+            )
     return order
 
 
-def _exemption_evidence(order: WorkOrder) -> tuple[list[str], dict[str, str]]:
-    """Causes in order of occurrence, and the evidence recorded for each."""
-    causes, evidence = [], {}
-    for reason, proof in (
-        Approval.objects.filter(
-            order=order, kind=ApprovalKind.SUSPEND, status=ApprovalStatus.APPROVED
-        )
-        .order_by("requested_at")
-        .values_list("reason", "evidence")
-    ):
-        causes.append(reason)
-        evidence.setdefault(reason, proof)
-    if order.delay_cause:
-        causes.append(order.delay_cause)
-        if order.completion_evidence:
-            evidence[order.delay_cause] = order.completion_evidence
-    return causes, evidence
+def _hours_text(excused: timedelta) -> str:
+    hours = excused.total_seconds() / 3600
+    return f"{hours:.1f}".rstrip("0").rstrip(".")
 
 
 def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | None:
     """报竣后主动补偿: the claim of a same-day order completed late.
 
     1. Not a same-day order, or completed in time: nothing.
-    2. Days late and amount from the commitment deadline (entry time based:
-       suspensions and reschedules do not move it) and the completion time.
-    3. Exempt (rural area, customer, third party, force majeure — from the
-       completion's delay cause or an approved suspension) → an ``exempt``
-       claim with its evidence, kept for audit and revocation.
-    4. Liable party: acceptance mistakes → the accepting staff; installer
-       cause by an outsourced technician → the vendor; else the branch.
+    2. ``rules.assess`` from the commitment deadline (entry time based:
+       suspensions and reschedules do not move it), the completion, the
+       approved suspensions and whether the customer has complained: the
+       exempt suspended time comes out of the lateness; what remains is due
+       unless the completion's own cause is exempt.
+    3. Exempt → an ``exempt`` claim with its evidence, kept for audit and
+       revocation; else ``pending_review`` for the remaining days.
+    4. Liable party: acceptance mistakes → the accepting staff; otherwise the
+       branch, until the vendor's month shows it bears a part
+       (``vendor_month_liability_refresh``).
     One claim per order (a unique constraint); a second call returns it.
     """
     if not order.is_same_day or order.completed_at is None:
@@ -116,37 +115,26 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
     if existing:
         return existing
     policy = compensation_policy()
-    kind = rules.claim_kind(order.kind)
-    deadline = order.commitment_deadline or order.deadline
-    days, amount = rules.compensation_amount(
-        kind, deadline, order.completed_at, policy.amounts()
-    )
-    if days == 0:
+    found = facts.assess(order, policy)
+    if found is None:
         return None
-    causes, evidence = _exemption_evidence(order)
-    area_type = order.group.area.area_type
-    exemption = rules.exemption(area_type=area_type, causes=causes) or ""
     technician = order.technician
-    if order.delay_cause == DelayCause.ACCEPTANCE_ERROR:
-        liable = LiableParty.ACCEPTANCE_STAFF
-    elif (
-        order.delay_cause == DelayCause.INSTALLER
-        and technician
-        and technician.vendor_id
-    ):
-        liable = LiableParty.VENDOR
-    else:
-        liable = LiableParty.BRANCH
+    liable = (
+        LiableParty.ACCEPTANCE_STAFF
+        if order.delay_cause == DelayCause.ACCEPTANCE_ERROR
+        else LiableParty.BRANCH
+    )
     claim = Claim.objects.create(
         work_order=order,
-        kind=kind,
-        status=ClaimStatus.EXEMPT if exemption else ClaimStatus.PENDING_REVIEW,
-        deadline=deadline,
+        kind=rules.claim_kind(order.kind),
+        status=ClaimStatus.EXEMPT if found.exemption else ClaimStatus.PENDING_REVIEW,
+        deadline=order.commitment_deadline or order.deadline,
         completed_at=order.completed_at,
-        days_late=days,
-        amount=amount,
-        exemption=exemption,
-        evidence=evidence.get(exemption, ""),
+        days_late=found.days_late,
+        amount=found.amount,
+        exemption=found.exemption,
+        evidence=found.evidence,
+        excused_seconds=int(found.excused.total_seconds()),
         delay_cause=order.delay_cause,
         liable_party=liable,
         vendor_id=technician.vendor_id if technician else None,
@@ -158,11 +146,18 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
         pay_by=order.completed_at + timedelta(days=policy.pay_within_days),
         created_at=now,
     )
-    reason = (
-        f"慢必赔免责({claim.get_exemption_display()})：超时{days}天，应补{amount}元"
-        if exemption
-        else f"慢必赔：超时{days}天，补偿{amount}元，待审核"
-    )
+    days, amount = found.days_late, found.amount
+    if found.exemption:
+        reason = (
+            f"慢必赔免责({claim.get_exemption_display()})：超时{days}天，应补{amount}元"
+        )
+    elif found.excused:
+        reason = (
+            f"慢必赔：扣除免责挂起{_hours_text(found.excused)}小时后"
+            f"超时{days}天，补偿{amount}元，待审核"
+        )
+    else:
+        reason = f"慢必赔：超时{days}天，补偿{amount}元，待审核"
     event_record(
         order,
         kind=EventKind.COMPENSATION,
@@ -173,7 +168,8 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
             "claim": claim.pk,
             "amount": str(amount),
             "days_late": days,
-            "exemption": exemption or None,
+            "exemption": found.exemption or None,
+            "excused_seconds": claim.excused_seconds,
         },
     )
     return claim
@@ -259,7 +255,7 @@ def claim_reject(
     if not reason.strip():
         raise InvalidInput("reason", gettext("请填写驳回原因。"))
     with transaction.atomic():
-        return _move(
+        _move(
             claim,
             (ClaimStatus.PENDING_REVIEW, ClaimStatus.APPROVED),
             {
@@ -272,6 +268,10 @@ def claim_reject(
             now=now,
             reason=f"补偿驳回：{reason}",
         )
+        vendor_month_liability_refresh(
+            claim.vendor_id, claim.completed_at, by=by, now=now
+        )
+    return claim
 
 
 def claim_revoke_exemption(
@@ -302,7 +302,7 @@ def claim_revoke_exemption(
             % {"evidence": claim.evidence}
         )
     with transaction.atomic():
-        return _move(
+        _move(
             claim,
             (ClaimStatus.EXEMPT,),
             {"status": ClaimStatus.PENDING_REVIEW, "exemption_revoked_at": now},
@@ -310,24 +310,69 @@ def claim_revoke_exemption(
             now=now,
             reason=f"撤销免责({claim.get_exemption_display()})：{reason}",
         )
+        vendor_month_liability_refresh(
+            claim.vendor_id, claim.completed_at, by=by, now=now
+        )
+    return claim
 
 
 def compensation_recheck_after_complaint(
     order: WorkOrder, *, by, now: datetime
 ) -> Claim | None:
-    """A complaint about a late same-day order: an unproven exemption falls."""
-    claim = Claim.objects.select_related("work_order").filter(work_order=order).first()
-    if claim is None or claim.status != ClaimStatus.EXEMPT:
-        return claim
-    if claim.evidence or claim.exemption == rules.RURAL:
-        return claim
-    return claim_revoke_exemption(
-        claim,
+    """A complaint about an order: unproven exemptions fall, whenever filed.
+
+    1. Record the complaint on the order (``EventKind.COMPLAINT``): a claim
+       created later (the order is still open) is assessed with it, so an
+       exemption without evidence is never granted.
+    2. A claim already there, exempt or awaiting review, is assessed again
+       with the complaint: an exemption without evidence is revoked, and
+       suspended time excused without evidence is no longer taken out of the
+       lateness (the amount grows). Audited or paid claims are left alone.
+    """
+    event_record(
+        order,
+        kind=EventKind.COMPLAINT,
         by=by,
-        reason="客户投诉，免责无佐证，以客户意见为准",
         now=now,
-        only_without_evidence=True,
+        reason="客户投诉：无佐证的免责以客户意见为准",
     )
+    claim = Claim.objects.select_related("work_order").filter(work_order=order).first()
+    if claim is None or claim.status not in (
+        ClaimStatus.EXEMPT,
+        ClaimStatus.PENDING_REVIEW,
+    ):
+        return claim
+    found = facts.assess(order, compensation_policy())
+    if found is None or found.exemption:
+        return claim  # a rural order, or an exemption with evidence: it stands
+    if claim.status == ClaimStatus.EXEMPT:
+        fields = {"status": ClaimStatus.PENDING_REVIEW, "exemption_revoked_at": now}
+        reason = (
+            f"撤销免责({claim.get_exemption_display()})："
+            "客户投诉，免责无佐证，以客户意见为准"
+        )
+    elif (found.days_late, found.amount) != (claim.days_late, claim.amount):
+        fields, reason = {}, "客户投诉，无佐证的挂起不再免责"
+    else:
+        return claim
+    fields.update(
+        days_late=found.days_late,
+        amount=found.amount,
+        excused_seconds=int(found.excused.total_seconds()),
+    )
+    with transaction.atomic():
+        _move(
+            claim,
+            (claim.status,),
+            fields,
+            by=by,
+            now=now,
+            reason=f"{reason}，超时{found.days_late}天，应补{found.amount}元",
+        )
+        vendor_month_liability_refresh(
+            claim.vendor_id, claim.completed_at, by=by, now=now
+        )
+    return claim
 
 
 # --- payout ------------------------------------------------------------------------------

@@ -94,13 +94,20 @@ class ComplaintPolicy(models.Model):
         _("责任部门答复用户时限(小时)"), default=20, help_text=_("从地市接单时间起算")
     )
     return_hours = models.PositiveIntegerField(
-        _("返单时限(小时)"), default=24, help_text=_("从地市接单时间起算")
+        _("返单时限(小时)"),
+        default=20,
+        help_text=_("责任部门返单，从地市接单时间起算(种子001：20小时)"),
     )
     supervise_after_hours = models.PositiveIntegerField(
         _("督办时点(小时)"), default=3, help_text=_("从前台提交起，尚未答复用户则督办")
     )
     commitment_hours = models.PositiveIntegerField(
         _("对外承诺处理时限(小时)"), default=24
+    )
+    commitment_warn_minutes = models.PositiveIntegerField(
+        _("对外承诺到期前预警(分钟)"),
+        default=120,
+        help_text=_("到期前多少分钟仍未答复用户则预警；到期未答复即升级。0 表示不预警"),
     )
     callback_hours = models.PositiveIntegerField(
         _("投诉回访时限(小时)"), default=24, help_text=_("从返单起算")
@@ -171,6 +178,7 @@ class ComplaintPolicy(models.Model):
             determination=timedelta(days=self.penalty_report_days),
             supervise_after=timedelta(hours=self.supervise_after_hours),
             commitment=timedelta(hours=self.commitment_hours),
+            commitment_warn=timedelta(minutes=self.commitment_warn_minutes),
             escalation_offsets=tuple(
                 timedelta(minutes=m) for m in self.escalation_offsets_minutes
             ),
@@ -244,6 +252,15 @@ class Complaint(models.Model):
     returned_at = models.DateTimeField(_("返单时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     commitment_due = models.DateTimeField(_("对外承诺时限"))
+    commitment_alert = models.PositiveSmallIntegerField(
+        _("对外承诺监控"), default=0, help_text=_("0=未提醒，1=已预警，2=已超时升级")
+    )
+    commitment_check_at = models.DateTimeField(
+        _("对外承诺下次检查"),
+        null=True,
+        blank=True,
+        help_text=_("下一次预警或升级的时点；已答复用户、已结案或已升级为空。"),
+    )
     supervise_at = models.DateTimeField(
         _("自动督办时点"),
         null=True,
@@ -315,6 +332,12 @@ class Complaint(models.Model):
                 fields=["supervise_at"],
                 name="complaint_supervise_due",
                 condition=Q(supervise_at__isnull=False),
+            ),
+            # The scan's 24-hour commitment watch: unanswered complaints only.
+            models.Index(
+                fields=["commitment_check_at"],
+                name="complaint_commitment_due",
+                condition=Q(commitment_check_at__isnull=False),
             ),
         ]
 

@@ -134,11 +134,12 @@ class Limits:
     review: timedelta = timedelta(minutes=30)
     city: timedelta = timedelta(minutes=30)
     answer: timedelta = timedelta(hours=20)
-    return_: timedelta = timedelta(hours=24)
+    return_: timedelta = timedelta(hours=20)
     callback: timedelta = timedelta(hours=24)
     determination: timedelta = timedelta(days=7)
     supervise_after: timedelta = timedelta(hours=3)
     commitment: timedelta = timedelta(hours=24)
+    commitment_warn: timedelta = timedelta(hours=2)
     #: level n fires at due + offsets[n-1]; level 1 warns the step owner
     escalation_offsets: tuple[timedelta, ...] = (
         timedelta(0),
@@ -162,7 +163,7 @@ def step_due(step: str, anchors: Anchors, limits: Limits) -> datetime:
     1. Front desk: 5 min after the call (挂机后到提交投诉).
     2. Back-office review and dispatch, city assignment: 30 min from the
        step's start (a ticket sent back by a wrong dispatch gets 30 min again).
-    3. Department answer (20 h) and ticket return (24 h) count from the
+    3. Department answer (20 h) and ticket return (20 h) count from the
        city's receipt (从地市后台接单时间): a wrong internal dispatch does
        not stop the customer's clock.
     4. Callback: from the return; responsibility determination (and any
@@ -201,6 +202,41 @@ def next_alert_at(
     if fired >= len(offsets):
         return None
     return due_at + offsets[fired]
+
+
+# --- the public commitment (对外承诺, 24 h from the call) -------------------------
+
+COMMITMENT_WARNED = 1
+COMMITMENT_BREACHED = 2
+
+
+def commitment_alerts_due(
+    due: datetime, warn: timedelta, alerted: int, now: datetime
+) -> list[int]:
+    """Alerts of the public commitment due at ``now`` and not yet sent.
+
+    A warning ``warn`` before ``due`` (none when ``warn`` is 0), an
+    escalation at the breach; each once. A warning found only after the
+    breach is not sent: the escalation says more.
+    """
+    if alerted >= COMMITMENT_BREACHED:
+        return []
+    if now >= due:
+        return [COMMITMENT_BREACHED]
+    if warn and alerted < COMMITMENT_WARNED and now >= due - warn:
+        return [COMMITMENT_WARNED]
+    return []
+
+
+def commitment_next_check(
+    due: datetime, warn: timedelta, alerted: int
+) -> datetime | None:
+    """When the commitment must next be looked at (None: nothing left)."""
+    if alerted >= COMMITMENT_BREACHED:
+        return None
+    if warn and alerted < COMMITMENT_WARNED:
+        return due - warn
+    return due
 
 
 # --- flags -------------------------------------------------------------------

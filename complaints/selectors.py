@@ -163,6 +163,13 @@ def due_supervisions(now: datetime) -> QuerySet[Complaint]:
     return Complaint.objects.filter(supervise_at__lte=now).order_by("supervise_at")
 
 
+def due_commitments(now: datetime) -> QuerySet[Complaint]:
+    """Unanswered complaints with a commitment alert due (partial index)."""
+    return Complaint.objects.filter(commitment_check_at__lte=now).order_by(
+        "commitment_check_at"
+    )
+
+
 def due_penalty_reports(now: datetime) -> QuerySet[PenaltyTicket]:
     return PenaltyTicket.objects.filter(
         status=PenaltyStatus.DRAFT, report_warned=False, report_due__lte=now

@@ -27,9 +27,10 @@ class AreaAdmin(SimpleHistoryAdmin):
 
 @admin.register(RegionGroup)
 class RegionGroupAdmin(SimpleHistoryAdmin):
-    list_display = ("code", "name", "area")
+    list_display = ("code", "name", "area", "leader")
     list_filter = ("area__district",)
     search_fields = ("code", "name")
+    autocomplete_fields = ("leader",)
 
 
 @admin.register(PackageArea)

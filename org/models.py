@@ -72,6 +72,15 @@ class RegionGroup(models.Model):
     area = models.ForeignKey(
         Area, models.PROTECT, related_name="groups", verbose_name=_("片区")
     )
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_groups",
+        verbose_name=_("班组长"),
+        help_text=_("超时升级1级时与区局调度员一起收到通知。"),
+    )
     history = HistoricalRecords()
 
     class Meta:

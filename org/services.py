@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Q
 
 from dispatch_center.roles import Role
 
@@ -17,6 +18,7 @@ from .models import (
     PackageArea,
     Product,
     RegionGroup,
+    StaffProfile,
     Technician,
     TechnicianRole,
     Vendor,
@@ -248,3 +250,48 @@ def org_import(data: dict) -> ImportCounts:
             "technicians",
         )
     return counts
+
+
+def escalation_staff_ensure(*, password: str | None = None) -> list[str]:
+    """The default escalation contacts of the city (SPEC §5), idempotently.
+
+    Level 2 tells the district's managers and level 3 the centre's managers
+    (managers without a district scope). Every district without an active
+    manager of its own gets one (``manager_<district code>``), and the centre
+    gets ``manager_centre`` when it has no manager; nothing else changes.
+    ``password`` is set on the users created (else they cannot log in).
+    Returns the usernames created.
+    """
+    User = get_user_model()
+    group, _ = Group.objects.get_or_create(name=Role.MANAGER)
+    managers = User.objects.filter(groups=group, is_active=True)
+    created = []
+
+    def create(username: str, full_name: str, district: District | None) -> None:
+        user, new = User.objects.get_or_create(
+            username=username, defaults={"first_name": full_name[:150]}
+        )
+        if new:
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save()
+            created.append(username)
+        user.groups.add(group)
+        StaffProfile.objects.update_or_create(
+            user=user, defaults={"district": district}
+        )
+
+    with transaction.atomic():
+        for district in District.objects.order_by("code"):
+            if not managers.filter(staff_profile__district=district).exists():
+                create(
+                    f"manager_{district.code.lower()}", f"{district.name}经理", district
+                )
+        centre = managers.filter(
+            Q(staff_profile__isnull=True) | Q(staff_profile__district__isnull=True)
+        )
+        if not centre.exists():
+            create("manager_centre", "综调中心经理", None)
+    return created

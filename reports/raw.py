@@ -242,6 +242,22 @@ def counter_definitions(policy: ReportPolicy) -> dict[str, tuple[str, Counter]]:
             "accepted",
             Counter(repair_ok & ~VIP & Q(is_repeat_fault=True)),
         ),
+        "repair_received_broadband_vip": (
+            "accepted",
+            Counter(repair_ok & BROADBAND & VIP),
+        ),
+        "repeat_faults_broadband_vip": (
+            "accepted",
+            Counter(repair_ok & BROADBAND & VIP & Q(is_repeat_fault=True)),
+        ),
+        "repair_received_broadband_ordinary": (
+            "accepted",
+            Counter(repair_ok & BROADBAND & ~VIP),
+        ),
+        "repeat_faults_broadband_ordinary": (
+            "accepted",
+            Counter(repair_ok & BROADBAND & ~VIP & Q(is_repeat_fault=True)),
+        ),
         # completion date
         "completed": ("completed", Counter(Q())),
         "sd_install_due": (
@@ -272,6 +288,10 @@ def counter_definitions(policy: ReportPolicy) -> dict[str, tuple[str, Counter]]:
             Counter(REPAIR & PHONE & ON_TIME_INTERNAL),
         ),
         "remote_resolved": ("completed", Counter(REPAIR & REMOTE)),
+        "remote_resolved_broadband": (
+            "completed",
+            Counter(REPAIR & BROADBAND & REMOTE),
+        ),
         "kept_due": ("completed", Counter(KEPT_DUE)),
         "kept": ("completed", Counter(KEPT_DUE & KEPT)),
         "onsite_done": ("completed", Counter(~REMOTE)),

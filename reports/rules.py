@@ -189,6 +189,10 @@ INT_COUNTERS = (
     "repeat_faults_vip",
     "repair_received_ordinary",
     "repeat_faults_ordinary",
+    "repair_received_broadband_vip",
+    "repeat_faults_broadband_vip",
+    "repair_received_broadband_ordinary",
+    "repeat_faults_broadband_ordinary",
     # completion date (竣工时间)
     "completed",
     "sd_install_due",
@@ -204,6 +208,7 @@ INT_COUNTERS = (
     "repair_done_phone",
     "repair_on_time_phone",
     "remote_resolved",
+    "remote_resolved_broadband",
     "kept_due",
     "kept",
     "onsite_done",
@@ -462,6 +467,28 @@ METRICS: tuple[Metric, ...] = (
         definition=_("同重复申告率，仅普通客户。"),
     ),
     Metric(
+        "repeat_fault_rate_broadband_vip",
+        "宽带VIP用户重复申告率",
+        RATE,
+        "repeat_faults_broadband_vip",
+        "repair_received_broadband_vip",
+        better=LOWER,
+        basis=_ENTRY,
+        definition="同重复申告率，仅钻石/金/银卡客户的FTTH/FTTB宽带障碍"
+        "（种子000的7.42%是宽带用户的数字）。",
+    ),
+    Metric(
+        "repeat_fault_rate_broadband_ordinary",
+        "宽带普通用户重复申告率",
+        RATE,
+        "repeat_faults_broadband_ordinary",
+        "repair_received_broadband_ordinary",
+        better=LOWER,
+        basis=_ENTRY,
+        definition="同重复申告率，仅普通客户的FTTH/FTTB宽带障碍"
+        "（种子000的8.15%是宽带用户的数字）。",
+    ),
+    Metric(
         "first_response_rate",
         _("30分钟首次响应率"),
         RATE,
@@ -486,6 +513,15 @@ METRICS: tuple[Metric, ...] = (
             "拦截/宽心服务，未上门）的。"
         ),
         contract=True,
+    ),
+    Metric(
+        "remote_resolution_rate_broadband",
+        "宽带预处理率",
+        RATE,
+        "remote_resolved_broadband",
+        "repair_done_broadband",
+        basis=_DONE,
+        definition="同预处理率，仅FTTH/FTTB宽带障碍（种子003的75%目标是宽带预处理率）。",
     ),
     Metric(
         "satisfaction_rate",

@@ -44,7 +44,7 @@ from workorders.sla_services import SlaProgress, work_orders_sla_progress
 from .models import SlaEvent
 from .notices import Notices, local_text, usernames
 from .selectors import Recipients
-from .services import escalation_not_before
+from .services import warning_not_before
 
 log = logging.getLogger("sla")
 
@@ -123,7 +123,7 @@ class _Context:
 
     @classmethod
     def load(cls, policy: PolicySnapshot) -> _Context:
-        return cls(policy, Recipients.load(), Notices.load())
+        return cls(policy, Recipients.load(policy.sla.max_level), Notices.load())
 
 
 @dataclass
@@ -172,6 +172,7 @@ def _effect(order, state, point, now, context, out: _Batch, events, counts) -> N
     """The side effects of one due checkpoint: a record, a timeline line, notices."""
     recipients, notices, policy = context.recipients, context.notices, context.policy
     key = f"sla:{order.pk}:{point.kind}:{point.code}"
+    extra: dict = {}
     if point.kind == rules.CP_WARNING:
         text = WARNING_POINTS[point.level].format(
             percent=policy.sla.warn_percent_used,
@@ -181,7 +182,7 @@ def _effect(order, state, point, now, context, out: _Batch, events, counts) -> N
         reason = f"超时预警: {text}（内部时限{local_text(state.sla_deadline)}）"
         body = notices.render(topic, order, point=text)
         people = [*recipients.technician(order), *recipients.dispatchers(order)]
-        not_before = None
+        not_before = warning_not_before(order, now, policy)
         counts["warnings"] += 1
     elif point.kind == rules.CP_FIRST_RESPONSE:
         minutes = policy.first_response_minutes
@@ -203,8 +204,11 @@ def _effect(order, state, point, now, context, out: _Batch, events, counts) -> N
             why = f"超过内部时限{hours / 3600:g}小时未完成(超时升级)"
         reason = f"{why}，升至{point.level}级"
         body = notices.render(topic, order, level=point.level, reason=why)
-        people = recipients.escalation(order, point.level)
-        not_before = escalation_not_before(order, now, policy)
+        people, told = recipients.escalation_for(order, point.level)
+        if told != point.level:  # nobody at this level: the next one up is told
+            extra["contacts_of_level"] = told
+            reason += f"（{point.level}级无通知对象，已通知{told}级）"
+        not_before = None  # announced when it fires (SPEC §5)
         counts["escalations"] += 1
     messages = Notices.staff(
         order, topic=topic, body=body, people=people, key=key, not_before=not_before
@@ -220,7 +224,10 @@ def _effect(order, state, point, now, context, out: _Batch, events, counts) -> N
             due_at=point.at,
             at=now,
             recipients=usernames(messages),
-            data={"sla_deadline": rules.local(state.sla_deadline).isoformat()},
+            data={
+                "sla_deadline": rules.local(state.sla_deadline).isoformat(),
+                **extra,
+            },
         )
     )
     events.append(

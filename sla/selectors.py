@@ -10,7 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet
 
 from dispatch_center.roles import Role, roles_of
+from org.models import Area, RegionGroup
 from workorders.models import WorkOrder
+from workorders.selectors import service_policy
 
 from .models import Approval, EscalationContact
 
@@ -23,29 +25,42 @@ class Person:
 
 
 class Recipients:
-    """Staff to tell, loaded in two queries and then answered from memory.
+    """Staff to tell, loaded in a few queries and then answered from memory.
 
     A scan batch of a thousand due orders must not cost a query per order:
-    the dispatchers, supervisors and escalation contacts of the whole city
-    are a few hundred rows at most.
+    the dispatchers, supervisors, managers, group leaders and escalation
+    contacts of the whole city are a few hundred rows at most.
 
     - dispatchers/supervisors of an order: those scoped to its district
       (``org.StaffProfile``); when there are none, the unscoped (city-wide) ones;
-    - escalation level n: the area's contacts for n, else the city-wide
-      contacts for n, else the order's dispatchers.
+    - escalation level n (SPEC §5): the area's contact rows for n, else the
+      city-wide rows for n, else the defaults — level 1 the district's
+      dispatchers and the group's leader, level 2 the district's managers,
+      level 3 (and above) the centre's managers (no district scope). A level
+      with nobody goes up a level (``escalation_for`` says which level's
+      people were told); the admin lists such gaps (``escalation_gaps``).
     """
 
-    def __init__(self, staff: dict[str, list[tuple[Person, int | None]]], contacts):
+    def __init__(
+        self,
+        staff: dict[str, list[tuple[Person, int | None]]],
+        contacts,
+        leaders: dict[int, Person] | None = None,
+        max_level: int = 3,
+    ):
         self._staff = staff
         self._contacts: dict[tuple[int | None, int], list[Person]] = contacts
+        self._leaders = leaders or {}
+        self.max_level = max_level
 
     @classmethod
-    def load(cls) -> Recipients:
+    def load(cls, max_level: int | None = None) -> Recipients:
         staff: dict[str, list[tuple[Person, int | None]]] = defaultdict(list)
         rows = (
             get_user_model()
             .objects.filter(
-                is_active=True, groups__name__in=[Role.DISPATCHER, Role.SUPERVISOR]
+                is_active=True,
+                groups__name__in=[Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER],
             )
             .values_list("id", "username", "groups__name", "staff_profile__district_id")
             .order_by("id")
@@ -59,7 +74,15 @@ class Recipients:
             .order_by("id")
         ):
             contacts[(area_id, level)].append(Person(user_id, username, title))
-        return cls(dict(staff), dict(contacts))
+        leaders = {
+            group_id: Person(user_id, username, "班组长")
+            for group_id, user_id, username in RegionGroup.objects.filter(
+                leader__isnull=False, leader__is_active=True
+            ).values_list("id", "leader_id", "leader__username")
+        }
+        if max_level is None:
+            max_level = service_policy().sla.max_level
+        return cls(dict(staff), dict(contacts), leaders, max_level)
 
     def _scoped(self, role: str, district_id: int) -> list[Person]:
         people = self._staff.get(role, [])
@@ -72,13 +95,43 @@ class Recipients:
     def supervisors(self, order: WorkOrder) -> list[Person]:
         return self._scoped(Role.SUPERVISOR, order.district_id)
 
-    def escalation(self, order: WorkOrder, level: int) -> list[Person]:
-        area_id = order.group.area_id
-        return (
-            self._contacts.get((area_id, level))
-            or self._contacts.get((None, level))
-            or self.dispatchers(order)
+    def level_people(
+        self, level: int, *, district_id: int, area_id: int, group_id: int | None
+    ) -> list[Person]:
+        """Who level ``level`` itself tells (no falling back to other levels)."""
+        explicit = self._contacts.get((area_id, level)) or self._contacts.get(
+            (None, level)
         )
+        if explicit:
+            return explicit
+        if level == 1:
+            leader = self._leaders.get(group_id)
+            return [
+                *self._scoped(Role.DISPATCHER, district_id),
+                *([leader] if leader else []),
+            ]
+        managers = self._staff.get(Role.MANAGER, [])
+        if level == 2:
+            return [p for p, d in managers if d == district_id]
+        return [p for p, d in managers if d is None]
+
+    def escalation_for(self, order: WorkOrder, level: int) -> tuple[list[Person], int]:
+        """The people told at ``level`` and the level they belong to: a level
+        with nobody goes up a level; with nobody at any level, the order's
+        dispatchers (never silently nobody)."""
+        where = {
+            "district_id": order.district_id,
+            "area_id": order.group.area_id,
+            "group_id": order.group_id,
+        }
+        for n in range(level, max(level, self.max_level) + 1):
+            people = self.level_people(n, **where)
+            if people:
+                return people, n
+        return self.dispatchers(order), level
+
+    def escalation(self, order: WorkOrder, level: int) -> list[Person]:
+        return self.escalation_for(order, level)[0]
 
     @staticmethod
     def technician(order: WorkOrder) -> list[Person]:
@@ -86,6 +139,37 @@ class Recipients:
         if technician is None or technician.user_id is None:
             return []
         return [Person(technician.user_id, technician.code, technician.name)]
+
+
+@dataclass(frozen=True)
+class EscalationGap:
+    """An escalation level that has nobody in an area, and where it goes."""
+
+    area: str
+    district: str
+    level: int
+    goes_to: int | None  # the level whose people are told instead; None: nobody
+
+
+def escalation_gaps() -> list[EscalationGap]:
+    """Levels without contacts, per area (for the admin's warning)."""
+    recipients = Recipients.load()
+    gaps = []
+    for area in Area.objects.select_related("district").order_by("code"):
+        where = {"district_id": area.district_id, "area_id": area.pk, "group_id": None}
+        for level in range(1, recipients.max_level + 1):
+            if recipients.level_people(level, **where):
+                continue
+            goes_to = next(
+                (
+                    n
+                    for n in range(level + 1, recipients.max_level + 1)
+                    if recipients.level_people(n, **where)
+                ),
+                None,
+            )
+            gaps.append(EscalationGap(str(area), str(area.district), level, goes_to))
+    return gaps
 
 
 def approvals_visible_to(user) -> QuerySet[Approval]:

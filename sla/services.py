@@ -19,7 +19,7 @@ from notifications.services import notifications_enqueue
 from workorders import rules
 from workorders.models import DelayCause, EventKind, WorkOrder
 from workorders.selectors import PolicySnapshot, service_policy
-from workorders.services import event_record
+from workorders.services import event_record, work_order_appointment_check
 from workorders.sla_services import (
     RESCHEDULABLE,
     SUSPENDABLE,
@@ -41,13 +41,15 @@ CAUSE_MANUAL = "manual"
 CAUSE_CALLBACK = "callback"
 
 
-def escalation_not_before(
+def warning_not_before(
     order: WorkOrder, now: datetime, policy: PolicySnapshot | None = None
 ) -> datetime | None:
-    """Hold a non-urgent escalation notice to working hours, when so configured.
+    """Hold a pre-breach warning of a non-urgent order to working time.
 
-    Same-day and VIP orders are always urgent; the customer-facing deadline
-    is never moved, only the staff notice waits.
+    Only warnings may wait (SPEC §5): escalations are announced the moment
+    they fire, day or night, weekend or holiday. Same-day and VIP orders are
+    always urgent, and a warning is never held past the internal deadline it
+    warns about (then it goes at once).
     """
     policy = policy or service_policy()
     urgent = rules.notice_is_urgent(
@@ -56,7 +58,7 @@ def escalation_not_before(
     if urgent or not policy.hold_non_urgent_notices:
         return None
     start = policy.calendar.next_working_moment(now)
-    return start if start > now else None
+    return start if now < start < order.sla_deadline else None
 
 
 # --- escalation --------------------------------------------------------------
@@ -82,7 +84,7 @@ def sla_escalate(
        the highest configured level) with compare-and-set; a level never
        goes down, and an order already there stays where it is.
     3. Record it once (``SlaEvent``), in the timeline, and tell the contacts
-       of the resulting level (held to working hours when non-urgent).
+       of the resulting level at once (escalations never wait).
     """
     now = now or timezone.now()
     checkpoint = f"{cause}:{key}"[:64]
@@ -122,7 +124,6 @@ def sla_escalate(
             body=body,
             people=recipients.escalation(locked, reached),
             key=f"sla:{locked.pk}:escalation:{checkpoint}",
-            not_before=escalation_not_before(locked, now),
         )
         SlaEvent.objects.create(
             order=locked,
@@ -150,9 +151,11 @@ def work_order_urge_record(
     """Record a customer's chase (催单) on an open order.
 
     1. Count it on the order (locked) and in the timeline.
-    2. Tell the technician and the dispatchers (once per urge number).
-    3. From the ``urges_to_escalate``-th urge on (default the 2nd), each urge
-       escalates the order one level (``sla_escalate``).
+    2. Tell the technician and the dispatchers (once per urge number): every
+       urge, the later ones included, notifies the dispatchers again.
+    3. The ``urges_to_escalate``-th urge (default the 2nd) escalates the
+       order once, to at least level 1 (``sla_escalate``, cause "urge").
+       Later urges never climb: the ladder climbs by time alone (SPEC §5).
     """
     now = now or timezone.now()
     policy = service_policy()
@@ -183,13 +186,14 @@ def work_order_urge_record(
         )
         notifications_enqueue(messages, now=now)
         threshold = policy.urges_to_escalate
-        if threshold and number >= threshold:
+        if threshold and number == threshold:
             sla_escalate(
                 locked,
                 reason=f"客户第{number}次催单，自动升级",
                 by=by,
                 key=str(number),
                 cause=CAUSE_URGE,
+                level=max(locked.escalation_level, 1),
                 now=now,
             )
     order.refresh_from_db()
@@ -247,6 +251,9 @@ def approval_request(
             raise InvalidInput(
                 "appointment_end", gettext("预约结束时间须晚于当前时间。")
             )
+        work_order_appointment_check(
+            order, start=appointment_start, end=appointment_end
+        )
         today = rules.local(now).replace(hour=0, minute=0, second=0, microsecond=0)
         if appointment_start < today:
             raise InvalidInput(

@@ -19,21 +19,32 @@ from .selectors import calendar_gaps
 
 
 class CalendarWarningMixin:
-    """Warn when the installed chinesecalendar lacks this or next year's
-    official holiday calendar (then only weekdays and the overrides count)."""
+    """When the installed chinesecalendar lacks this or next year's official
+    holiday calendar: a warning while that year has no entries here (then
+    only weekdays count), a note once the centre has entered them."""
 
     def changelist_view(self, request, extra_context=None):
-        for year, overrides in calendar_gaps(timezone.localdate()):
-            messages.warning(
-                request,
-                gettext(
-                    "工作日历：已安装的 chinesecalendar 不含%(year)s年国务院放假安排，"
-                    "%(year)s年按周一至周五上班计算（已录入%(overrides)s条调整）。"
-                    "请在“工作日历调整”中录入%(year)s年的节假日和调休上班日，"
-                    "或升级 chinesecalendar。"
+        for year, entered in calendar_gaps(timezone.localdate()):
+            if entered:
+                messages.info(
+                    request,
+                    gettext(
+                        "工作日历：%(year)d年按此处录入的%(count)d条节假日和调休"
+                        "上班日计算(chinesecalendar 不含该年)。"
+                    )
+                    % {"year": year, "count": entered},
                 )
-                % {"year": year, "overrides": overrides},
-            )
+            else:
+                messages.warning(
+                    request,
+                    gettext(
+                        "工作日历：已安装的 chinesecalendar 不含%(year)d年的国务院"
+                        "放假安排，也没有录入%(year)d年的节假日和调休上班日，"
+                        "%(year)d年将按周一至周五上班计算。请在“工作日历调整”中"
+                        "录入，或升级 chinesecalendar。"
+                    )
+                    % {"year": year},
+                )
         return super().changelist_view(request, extra_context)
 
 

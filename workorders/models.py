@@ -197,6 +197,14 @@ class WorkOrder(models.Model):
     )
     urge_count = models.PositiveIntegerField(_("催单次数"), default=0)
     escalation_level = models.PositiveSmallIntegerField(_("升级级别"), default=0)
+    sla_ladder_level = models.PositiveSmallIntegerField(
+        _("超时升级已触发级别"),
+        default=0,
+        help_text=_(
+            "按时间触发的超时升级已到的级别；催单、回访和人工升级不计入，"
+            "每一级到时各触发一次。"
+        ),
+    )
     is_repeat_fault = models.BooleanField(_("重复障碍"), default=False)
 
     # The internal SLA clock (过程管控, see rules.sla_checkpoints). Written in
@@ -337,9 +345,13 @@ class WorkOrder(models.Model):
             "first_response_missed": self.first_response_missed,
             "warnings_sent": self.sla_warnings_sent,
             "escalation_level": self.escalation_level,
+            "ladder_level": self.sla_ladder_level,
             "is_repeat_fault": self.is_repeat_fault,
         }
-        renamed = {"sla_warnings_sent": "warnings_sent"}
+        renamed = {
+            "sla_warnings_sent": "warnings_sent",
+            "sla_ladder_level": "ladder_level",
+        }
         for name, value in changes.items():
             key = renamed.get(name, name)
             if key in values:
@@ -437,7 +449,9 @@ class ServicePolicy(models.Model):
         help_text=_("超过内部时限多少分钟升到1、2、3级，例如 [0, 120, 480]"),
     )
     urges_to_escalate = models.PositiveSmallIntegerField(
-        _("第几次催单自动升级"), default=2, help_text=_("此后每次催单再升一级")
+        _("第几次催单自动升级"),
+        default=2,
+        help_text=_("该次催单升级一次(至少到1级)；此后的催单只再次通知，不再升级。"),
     )
     repeat_fault_days = models.PositiveSmallIntegerField(
         _("重复障碍判定天数"), default=30, help_text=_("0 表示不判定")
@@ -445,9 +459,12 @@ class ServicePolicy(models.Model):
     work_day_start = models.TimeField(_("工作时间开始"), default=time(8, 0))
     work_day_end = models.TimeField(_("工作时间结束"), default=time(18, 0))
     hold_non_urgent_notices = models.BooleanField(
-        _("非紧急升级通知仅在工作时间发送"),
+        _("非紧急工单的预警仅在工作时间发送"),
         default=True,
-        help_text=_("非当日装/修且非VIP工单的升级通知延至下一个工作时间。"),
+        help_text=_(
+            "非当日装/修且非VIP工单的超时前预警延至下一个工作时间"
+            "(不晚于内部时限)；升级通知总是在触发时立即发送。"
+        ),
     )
     history = HistoricalRecords()
 

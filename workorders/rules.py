@@ -123,12 +123,25 @@ class Intake:
     basis: str  # why this deadline, for the timeline
     #: the deadline moves to the end of the appointment agreed at first contact
     follows_appointment: bool = False
+    #: an in-scope install entered at or after the cutoff: its appointment
+    #: must start on a later local day (seed 002: 次日以后)
+    appointment_next_day: bool = False
 
 
 def local(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         raise ValueError("naive datetime")
     return dt.astimezone(LOCAL_TZ)
+
+
+def whole_seconds(dt: datetime) -> datetime:
+    """``dt`` at whole seconds: how completion times are recorded.
+
+    "The same day" is the local day at whole seconds (SPEC §5): a completion
+    reported at 23:59:59.5 is recorded 23:59:59, on time for the 23:59:59
+    deadline, and so the same in deadlines, claims, payroll and reports.
+    """
+    return dt.replace(microsecond=0)
 
 
 def end_of_local_day(dt: datetime) -> datetime:
@@ -262,17 +275,57 @@ def intake_deadline(
         counts = policy.late_install_counts_as_same_day
         if appointment_end is not None:
             return Intake(
-                counts, appointment_end, f"当日装: {cutoff_text}后录入，按预约时间完成"
+                counts,
+                appointment_end,
+                f"当日装: {cutoff_text}后录入，按预约时间完成",
+                appointment_next_day=True,
             )
         return Intake(
             counts,
             limit_end,
             f"当日装: {cutoff_text}后录入，待预约(暂按标准时限{limit_text})",
             follows_appointment=True,
+            appointment_next_day=True,
         )
     if appointment_end is not None and appointment_end > accepted_at:
         return Intake(False, appointment_end, "按客户预约时间完成")
     return Intake(False, limit_end, f"标准时限{limit_text}")
+
+
+def next_day_appointment_required(
+    *, kind: str, in_scope: bool, accepted_at: datetime, cutoff: time
+) -> bool:
+    """An in-scope install entered at or after the cutoff is booked for a
+    later local day (seed 002: 16:00后受理的，与客户预约次日以后上门)."""
+    return kind == "install" and in_scope and local(accepted_at).time() >= cutoff
+
+
+def appointment_problem(
+    *,
+    accepted_at: datetime,
+    start: datetime,
+    end: datetime,
+    next_day_only: bool,
+    cutoff: time,
+) -> tuple[str, str] | None:
+    """Why an appointment cannot be agreed, as ``(field, message)``, or None.
+
+    1. It ends after it starts.
+    2. It starts no earlier than the entry time: one before it would make a
+       deadline in the past.
+    3. After the cutoff, an in-scope install starts on a later local day
+       than its entry (次日以后).
+    """
+    if end <= start:
+        return "appointment_end", "预约结束时间须晚于开始时间"
+    if start < accepted_at:
+        return "appointment_start", "预约开始时间不能早于录入时间"
+    if next_day_only and local(start).date() <= local(accepted_at).date():
+        return (
+            "appointment_start",
+            f"{cutoff:%H:%M}后受理的当日装，须预约次日以后上门",
+        )
+    return None
 
 
 def is_repeat_fault(
@@ -343,6 +396,9 @@ class SlaState:
     first_response_missed: bool = False
     warnings_sent: int = 0
     escalation_level: int = 0
+    #: the highest level the time ladder itself has fired (urges, callbacks
+    #: and manual escalations raise ``escalation_level`` only)
+    ladder_level: int = 0
     is_repeat_fault: bool = False
 
 
@@ -375,8 +431,10 @@ def sla_checkpoints(state: SlaState, policy: SlaPolicy) -> list[Checkpoint]:
     2. First response (首次响应): due ``first_response_due`` after dispatch
        unless the customer was contacted.
     3. Escalation level n at the internal deadline + the n-th offset, for
-       the levels above the current one; a repeat fault (重障升级) reaches
-       level 1 at once, at entry.
+       the levels the time ladder has not fired yet: the ladder climbs by time
+       alone, whatever urges, callbacks or people did to the shown level, and
+       each level fires once. A repeat fault (重障升级) reaches level 1 at
+       once, at entry.
     """
     if state.status not in OPEN_STATES or state.status == SUSPENDED:
         return []
@@ -413,7 +471,7 @@ def sla_checkpoints(state: SlaState, policy: SlaPolicy) -> list[Checkpoint]:
             Checkpoint(CP_FIRST_RESPONSE, _stamp(dispatched), state.first_response_due)
         )
     for level, offset in enumerate(policy.escalation_offsets, start=1):
-        if state.escalation_level >= level:
+        if state.ladder_level >= level:
             continue
         at, cause = deadline + offset, ESCALATE_TIMEOUT
         if level == 1 and state.is_repeat_fault and state.accepted_at < at:
@@ -439,22 +497,23 @@ def warning_is_stale(state: SlaState, now: datetime) -> bool:
 
 
 def sla_mark_processed(state: SlaState, points: list[Checkpoint]) -> SlaState:
-    """The state once ``points`` are processed (flags set, level raised)."""
+    """The state once ``points`` are processed (flags set, levels raised)."""
     warnings = state.warnings_sent
     missed = state.first_response_missed
-    level = state.escalation_level
+    level, ladder = state.escalation_level, state.ladder_level
     for p in points:
         if p.kind == CP_WARNING:
             warnings |= p.level
         elif p.kind == CP_FIRST_RESPONSE:
             missed = True
         elif p.kind == CP_ESCALATION:
-            level = max(level, p.level)
+            level, ladder = max(level, p.level), max(ladder, p.level)
     return replace(
         state,
         warnings_sent=warnings,
         first_response_missed=missed,
         escalation_level=level,
+        ladder_level=ladder,
     )
 
 

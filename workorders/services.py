@@ -205,6 +205,10 @@ def work_order_create(
         raise InvalidInput("appointment_end", gettext("预约开始和结束时间须同时填写。"))
     if data.appointment_start and data.appointment_end <= data.appointment_start:
         raise InvalidInput("appointment_end", gettext("预约结束时间须晚于开始时间。"))
+    if data.appointment_start:
+        _check_appointment(
+            accepted_at, data.appointment_start, data.appointment_end, False
+        )
     fingerprint = data.fingerprint()
     try:
         with transaction.atomic():
@@ -259,6 +263,11 @@ def _insert_order(
         appointment_end=data.appointment_end,
         policy=policy.deadline,
     )
+    if data.appointment_start and intake.appointment_next_day:
+        # rolls the customer row back with the order (one transaction)
+        _check_appointment(
+            accepted_at, data.appointment_start, data.appointment_end, True
+        )
     repeat_fault = rules.is_repeat_fault(
         kind=data.kind,
         accepted_at=accepted_at,
@@ -664,6 +673,46 @@ def work_order_accept(
     )
 
 
+def _check_appointment(
+    accepted_at: datetime, start: datetime, end: datetime, next_day_only: bool
+) -> None:
+    problem = rules.appointment_problem(
+        accepted_at=accepted_at,
+        start=start,
+        end=end,
+        next_day_only=next_day_only,
+        cutoff=service_policy().deadline.cutoff,
+    )
+    if problem:
+        raise InvalidInput(*problem)
+
+
+def work_order_appointment_check(
+    order: WorkOrder, *, start: datetime, end: datetime
+) -> None:
+    """``InvalidInput`` naming the field when ``order`` cannot be booked for
+    ``start``–``end`` (``rules.appointment_problem``): at first contact and
+    for every reschedule."""
+    policy = service_policy().deadline
+    area = order.group.area
+    in_scope = rules.same_day_scope(
+        kind=order.kind,
+        product=order.product,
+        segment=order.customer.segment,
+        area_type=area.area_type,
+        area_same_day_enabled=area.same_day_enabled,
+        same_day_requested=order.same_day_requested,
+        policy=policy,
+    )
+    next_day_only = rules.next_day_appointment_required(
+        kind=order.kind,
+        in_scope=in_scope,
+        accepted_at=order.accepted_at,
+        cutoff=policy.cutoff,
+    )
+    _check_appointment(order.accepted_at, start, end, next_day_only)
+
+
 def work_order_contact(
     order: WorkOrder,
     *,
@@ -679,6 +728,7 @@ def work_order_contact(
         raise InvalidInput("appointment_end", gettext("预约结束时间须晚于开始时间。"))
     if appointment_end <= now:
         raise InvalidInput("appointment_end", gettext("预约结束时间须晚于当前时间。"))
+    work_order_appointment_check(order, start=appointment_start, end=appointment_end)
     fields = {
         "appointment_start": appointment_start,
         "appointment_end": appointment_end,
@@ -802,7 +852,7 @@ def work_order_complete(
         now=now,
         reason=note or "报竣",
         fields={
-            "completed_at": now,
+            "completed_at": rules.whole_seconds(now),
             "resolution": resolution,
             "delay_cause": delay_cause or "",
             "completion_evidence": evidence,

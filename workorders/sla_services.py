@@ -289,11 +289,13 @@ def work_orders_sla_progress(progress: list[SlaProgress], *, now: datetime) -> i
         order = p.order
         moved = (
             order.escalation_level != p.state.escalation_level
+            or order.sla_ladder_level != p.state.ladder_level
             or order.first_response_missed != p.state.first_response_missed
         )
         order.sla_warnings_sent |= p.state.warnings_sent
         order.first_response_missed = p.state.first_response_missed
         order.escalation_level = max(order.escalation_level, p.state.escalation_level)
+        order.sla_ladder_level = max(order.sla_ladder_level, p.state.ladder_level)
         order.sla_next_check_at = p.next_check_at
         order.updated_at = now
         for line in p.events:
@@ -330,13 +332,14 @@ def _write_progress(progress: list[SlaProgress], now: datetime) -> None:
     table = ops.quote_name(WorkOrder._meta.db_table)
     rows, params = [], []
     for p in progress:
-        rows.append(f"(%s, {stamp}, %s, %s, %s)")
+        rows.append(f"(%s, {stamp}, %s, %s, %s, %s)")
         params += [
             p.order.pk,
             ops.adapt_datetimefield_value(p.next_check_at),
             p.state.warnings_sent,
             p.state.first_response_missed,
             p.state.escalation_level,
+            p.state.ladder_level,
         ]
     sql = (
         f"UPDATE {table} SET "
@@ -344,6 +347,7 @@ def _write_progress(progress: list[SlaProgress], now: datetime) -> None:
         f"sla_warnings_sent = {table}.sla_warnings_sent | v.column3, "
         "first_response_missed = v.column4, "
         f"escalation_level = {greatest}({table}.escalation_level, v.column5), "
+        f"sla_ladder_level = {greatest}({table}.sla_ladder_level, v.column6), "
         f"updated_at = {stamp} "
         f"FROM (VALUES {', '.join(rows)}) AS v "
         f"WHERE {table}.id = v.column1"

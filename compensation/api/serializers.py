@@ -35,6 +35,7 @@ class ClaimSerializer(ModelSerializer):
             "exemption",
             "evidence",
             "exemption_revoked_at",
+            "excused_seconds",
             "delay_cause",
             "pay_by",
             "paid_at",

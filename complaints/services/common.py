@@ -30,6 +30,8 @@ TEXTS = {
     "complaint_step": "【投诉待处理】投诉{number}（{sub_category}）已到“{step}”环节，请于{due}前处理。{note}",
     "complaint_overdue": "【投诉超时】投诉{number}“{step}”环节已超过时限{due}，请立即处理。",
     "complaint_escalation": "【投诉{level}级升级】投诉{number}“{step}”环节超过时限{due}未处理，责任单位：{owner}。",
+    "complaint_commitment_warning": "【投诉承诺预警】投诉{number}须在{due}前答复用户(对外承诺{hours}小时)，当前环节“{step}”，请抓紧处理。",
+    "complaint_commitment_breach": "【投诉承诺超时】投诉{number}已超过对外承诺时限{due}仍未答复用户，当前环节“{step}”，责任单位：{owner}。",
     "complaint_supervise": "【督办】投诉{number}当前环节“{step}”（时限{due}）：{note}",
     "penalty_published": "【处罚公布】投诉{number}认定为人为原因：处罚{target}{amount}元，{reason}{late}",
     "penalty_report_late": "【处罚上报逾期】投诉{number}的处罚单（{target}{amount}元）未在{due}前公布上报，请尽快处理。",

@@ -111,7 +111,12 @@ def _advance(
     values["updated_at"] = now
     due = None
     if dst == rules.CLOSED:
-        values.update(current_step_due=None, closed_at=now, supervise_at=None)
+        values.update(
+            current_step_due=None,
+            closed_at=now,
+            supervise_at=None,
+            commitment_check_at=None,
+        )
     else:
         anchors = rules.Anchors(
             received_at=complaint.received_at,
@@ -283,7 +288,12 @@ def complaint_answer_customer(
         now=now,
         reason="已答复用户" + ("（超过对外承诺时限）" if late else ""),
         note=note,
-        fields={"answer": answer, "answered_at": now, "supervise_at": None},
+        fields={
+            "answer": answer,
+            "answered_at": now,
+            "supervise_at": None,
+            "commitment_check_at": None,  # answered: the commitment is settled
+        },
         data={"commitment_met": not late},
     )
 

@@ -141,6 +141,9 @@ def complaint_create(
             current_step_due=due,
             received_at=received_at,
             commitment_due=received_at + limits.commitment,
+            commitment_check_at=rules.commitment_next_check(
+                received_at + limits.commitment, limits.commitment_warn, 0
+            ),
             is_repeat=repeat,
             escalated=escalated,
             district_id=order.district_id if order else None,

@@ -8,7 +8,10 @@ costs in proportion to what is due, not to the open complaints:
    level 3 to the managers (offsets from the policy, like work orders);
 2. the back office's supervision (督办) 3 hours after submission, if the
    customer has not been answered (``Complaint.supervise_at``);
-3. penalty tickets still unpublished at their one-week report limit.
+3. penalty tickets still unpublished at their one-week report limit;
+4. the 24-hour public commitment (``Complaint.commitment_check_at``):
+   watched like a step — a warning before it, an escalation at the breach,
+   each once — until the customer is answered.
 
 A pass takes the PostgreSQL advisory lock ``complaints.scan`` (overlapping
 runs never work in parallel), then works in bounded batches, each its own
@@ -46,6 +49,7 @@ from ..models import (
 from ..selectors import (
     Staff,
     complaint_policy,
+    due_commitments,
     due_penalty_reports,
     due_steps,
     due_supervisions,
@@ -86,7 +90,13 @@ def complaints_scan(
             counts["skipped_locked"] += 1
             return dict(counts)
         context = _Context()
-        for job in (_steps_batch, _supervisions_batch, _penalty_reports_batch):
+        jobs = (
+            _steps_batch,
+            _supervisions_batch,
+            _penalty_reports_batch,
+            _commitments_batch,
+        )
+        for job in jobs:
             for _ in range(max_batches):
                 with transaction.atomic():
                     taken = job(now=now, batch=batch, context=context, counts=counts)
@@ -293,3 +303,113 @@ def _penalty_reports_batch(*, now, batch, context: _Context, counts: Counter) ->
     notifications_enqueue(messages, now=now)
     counts["notifications"] += len(messages)
     return len(due)
+
+
+# --- the 24-hour public commitment ----------------------------------------------------------
+
+
+def _commitments_batch(*, now, batch, context: _Context, counts: Counter) -> int:
+    """Warn before, escalate at the breach of the public commitment, once each.
+
+    The warning goes to the current step's owners; the breach to them, the
+    quality supervisors and the managers of the complaint's district.
+    """
+    due = list(
+        due_commitments(now)
+        .select_related("sub_category")
+        .select_for_update(skip_locked=True, of=("self",))[:batch]
+    )
+    if not due:
+        return 0
+    limits = context.limits
+    open_steps = {
+        s.complaint_id: s
+        for s in ComplaintStep.objects.filter(
+            complaint__in=due, done_at__isnull=True
+        ).select_related("owner")
+    }
+    events: list[ComplaintEvent] = []
+    messages: list[Message] = []
+    for complaint in due:
+        alerts = rules.commitment_alerts_due(
+            complaint.commitment_due,
+            limits.commitment_warn,
+            complaint.commitment_alert,
+            now,
+        )
+        top = max(alerts, default=complaint.commitment_alert)
+        claimed = Complaint.objects.filter(
+            pk=complaint.pk,
+            commitment_alert=complaint.commitment_alert,
+            answered_at__isnull=True,
+        ).update(
+            commitment_alert=top,
+            commitment_check_at=rules.commitment_next_check(
+                complaint.commitment_due, limits.commitment_warn, top
+            ),
+        )
+        step = open_steps.get(complaint.pk)
+        if not claimed or step is None:
+            continue
+        for level in alerts:
+            event, sent = _commitment_alert(
+                complaint, step, level, now=now, context=context
+            )
+            events.append(event)
+            messages.extend(sent)
+            counts[
+                "commitment_warnings"
+                if level == rules.COMMITMENT_WARNED
+                else "commitment_breaches"
+            ] += 1
+    ComplaintEvent.objects.bulk_create(events, ignore_conflicts=True)
+    notifications_enqueue(messages, now=now)
+    counts["notifications"] += len(messages)
+    return len(due)
+
+
+def _commitment_alert(complaint, step, level: int, *, now, context: _Context):
+    staff, texts = context.staff, context.texts
+    owners = step_owners(step, complaint, staff)
+    values = {
+        "number": complaint.number,
+        "due": local_text(complaint.commitment_due),
+        "hours": f"{context.limits.commitment.total_seconds() / 3600:g}",
+        "step": label(Step, step.step),
+        "owner": step.owner_name or "-",
+    }
+    if level == rules.COMMITMENT_WARNED:
+        topic, kind = "complaint_commitment_warning", EventKind.WARNING
+        people = owners
+        reason = f"对外承诺时限{values['due']}将到，尚未答复用户，提醒责任人"
+    else:
+        topic, kind = "complaint_commitment_breach", EventKind.ESCALATION
+        people = [
+            *owners,
+            *staff.of_role(Role.SUPERVISOR, complaint.district_id),
+            *staff.of_role(Role.MANAGER, complaint.district_id),
+        ]
+        reason = f"超过对外承诺时限{values['due']}仍未答复用户，升级至质量监察和管理层"
+    messages = staff_messages(
+        complaint,
+        people,
+        topic=topic,
+        body=texts.render(topic, **values),
+        key=f"complaint:{complaint.pk}:commitment:{level}",
+    )
+    event = ComplaintEvent(
+        complaint=complaint,
+        at=now,
+        kind=kind,
+        actor_name="系统",
+        from_step=step.step,
+        to_step=step.step,
+        reason=reason,
+        checkpoint=f"commitment:{level}",
+        data={
+            "commitment_due": rules.local_of(complaint.commitment_due).isoformat(),
+            "level": level,
+            "recipients": [m.recipient for m in messages],
+        },
+    )
+    return event, messages

@@ -165,3 +165,75 @@ def test_overlapping_bulk_payments_recharge_each_claim_once(org, settings):
     }
     assert all(not r.failed for r in results)
     assert sum(len(r.paid) + len(r.already) for r in results) == 6
+
+
+def test_concurrent_completions_leave_the_vendor_marks_consistent(org):
+    """T2 (vendor V1) has 1 installer-late order of 19 (5.26 %: the vendor bears
+    a part). Two more complete at the same time, one on time, one late for the
+    installer: 2 of 21 (9.5 %), so both late claims must say ``vendor`` —
+    whichever transaction commits last must have seen the other's order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the vendor row lock is what is tested")
+    from compensation.services import order_complete
+    from org.models import Technician
+    from tests.conftest import local_time
+    from workorders.models import WorkOrder
+
+    boss = make_user("disp-race", "dispatcher")
+    t2 = Technician.objects.get(code="T2")
+    entered = local_time(2026, 11, 16, 10, 0)
+    on_time, late = local_time(2026, 11, 16, 15, 0), local_time(2026, 11, 17, 9, 0)
+
+    def on_site(n):
+        order, _ = work_order_create(
+            data=OrderIn(
+                source="crm",
+                kind="repair",
+                product="ftth_broadband",
+                customer=CustomerIn(name="客户", phone=f"1390000{n:04d}"),
+                address="地址",
+                package_area="P1",
+                crm_order_id=f"VR-{n}",
+                accepted_at=entered,
+            ),
+            by=None,
+            now=entered,
+        )
+        WorkOrder.objects.filter(pk=order.pk).update(
+            status="on_site", technician=t2, dispatched_at=entered
+        )
+        return WorkOrder.objects.get(pk=order.pk)
+
+    first = order_complete(
+        on_site(0), resolution="onsite", delay_cause="installer", by=boss, now=late
+    )
+    for n in range(1, 19):
+        order_complete(on_site(n), resolution="onsite", by=boss, now=on_time)
+    assert Claim.objects.get(work_order=first).liable_party == "vendor"
+
+    racers = [(on_site(19), "", on_time), (on_site(20), "installer", late)]
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def complete(order, cause, when):
+        try:
+            barrier.wait()
+            order_complete(
+                order, resolution="onsite", delay_cause=cause, by=boss, now=when
+            )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=complete, args=r) for r in racers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    parties = set(
+        Claim.objects.filter(vendor__code="V1").values_list("liable_party", flat=True)
+    )
+    assert Claim.objects.filter(vendor__code="V1").count() == 2
+    assert parties == {"vendor"}

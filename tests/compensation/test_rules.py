@@ -146,3 +146,117 @@ def test_vendor_liability_at_the_5_percent_line(
         Decimal(branch),
     )
     assert result.vendor_amount + result.branch_amount == Decimal(comp)
+
+
+# --- an exemption covers only the delay its cause produced (SPEC §6) ----------
+
+
+def assess(completed, *, pauses=(), cause="", evidence="", complained=False, **kw):
+    return rules.assess(
+        kind=kw.get("kind", rules.SAME_DAY_REPAIR),
+        deadline=MON_DEADLINE,
+        completed_at=completed,
+        policy=POLICY,
+        area_type=kw.get("area_type", "urban_core"),
+        pauses=list(pauses),
+        completion_cause=cause,
+        completion_evidence=evidence,
+        complained=complained,
+    )
+
+
+MON_12 = dt.datetime(2026, 11, 16, 12, tzinfo=SH)
+CUSTOMER_8H = rules.Pause(MON_12, MON_12 + dt.timedelta(hours=8), "customer")
+
+
+def test_a_completion_at_half_a_second_before_midnight_is_on_time():
+    half = MON_DEADLINE + dt.timedelta(microseconds=500_000)  # 23:59:59.5
+    assert rules.days_late(MON_DEADLINE, half) == 0
+    assert assess(half) is None
+    assert assess(MON_DEADLINE + dt.timedelta(seconds=1)).days_late == 1
+
+
+def test_an_8h_customer_suspension_does_not_excuse_two_days_late_for_the_installer():
+    found = assess(late(days=2), pauses=[CUSTOMER_8H], cause="installer")
+    # 48 h late − 8 h excused = 40 h: still 2 days, due
+    assert (found.exemption, found.days_late, found.amount) == ("", 2, Decimal("20.00"))
+    assert found.excused == dt.timedelta(hours=8)
+
+
+@pytest.mark.parametrize(
+    ("lateness", "days", "amount"),
+    [
+        (dt.timedelta(hours=32), 1, "10.00"),  # 32 − 8 = 24 h: exactly one day
+        (dt.timedelta(hours=32, seconds=1), 2, "20.00"),  # one second more
+    ],
+)
+def test_the_excused_time_comes_off_before_rounding_up(lateness, days, amount):
+    found = assess(MON_DEADLINE + lateness, pauses=[CUSTOMER_8H], cause="installer")
+    assert (found.exemption, found.days_late, found.amount) == (
+        "",
+        days,
+        Decimal(amount),
+    )
+
+
+@pytest.mark.parametrize(
+    ("lateness", "exempt"),
+    [(dt.timedelta(hours=8), True), (dt.timedelta(hours=8, seconds=1), False)],
+)
+def test_a_suspension_that_covers_the_whole_delay_exempts(lateness, exempt):
+    found = assess(MON_DEADLINE + lateness, pauses=[CUSTOMER_8H], cause="installer")
+    assert (found.exemption == "customer") is exempt
+    assert found.days_late == 1 and found.amount == Decimal("10.00")
+
+
+def test_a_non_exempt_suspension_excuses_nothing():
+    network = rules.Pause(CUSTOMER_8H.start, CUSTOMER_8H.end, "network_resource")
+    found = assess(late(hours=6), pauses=[network], cause="installer")
+    assert (found.exemption, found.excused) == ("", dt.timedelta(0))
+
+
+def test_an_exempt_completion_cause_exempts_what_remains():
+    found = assess(late(days=2), pauses=[CUSTOMER_8H], cause="third_party")
+    assert (found.exemption, found.days_late) == ("third_party", 2)
+
+
+def test_overlapping_suspensions_count_once():
+    other = rules.Pause(
+        MON_12 + dt.timedelta(hours=4), MON_12 + dt.timedelta(hours=10), "customer"
+    )
+    assert rules.merged_length([CUSTOMER_8H, other]) == dt.timedelta(hours=10)
+
+
+def test_after_a_complaint_only_proven_exemptions_stand():
+    unproven = assess(late(hours=6), pauses=[CUSTOMER_8H], complained=True)
+    assert (unproven.exemption, unproven.days_late) == ("", 1)
+    proven_pause = rules.Pause(CUSTOMER_8H.start, CUSTOMER_8H.end, "customer", "REC-1")
+    proven = assess(late(hours=6), pauses=[proven_pause], complained=True)
+    assert (proven.exemption, proven.evidence) == ("customer", "REC-1")
+    by_cause = assess(late(hours=6), cause="customer", complained=True)
+    assert by_cause.exemption == ""
+
+
+def test_the_cap_holds_after_the_excused_time_comes_off():
+    found = assess(late(days=30), pauses=[CUSTOMER_8H], cause="installer")
+    assert (found.days_late, found.amount) == (30, Decimal("100.00"))
+
+
+def test_rural_is_exempt_whatever_the_complaint():
+    found = assess(late(days=2), area_type="rural", complained=True)
+    assert (found.exemption, found.amount) == ("rural", Decimal("20.00"))
+
+
+@pytest.mark.parametrize(
+    ("late_orders", "orders", "vendor"),
+    [
+        (1, 21, "0.00"),  # 4.76 %: below the line
+        (1, 20, "0.00"),  # exactly 5 %: the vendor bears nothing
+        (1, 19, "0.50"),  # 5.26 %: just above, the vendor bears a part
+    ],
+)
+def test_vendor_share_at_the_five_percent_line(late_orders, orders, vendor):
+    month = rules.VendorMonth(orders, late_orders, Decimal("10"))
+    liability = rules.vendor_liability(month, Decimal("0.05"))
+    assert liability.vendor_amount == Decimal(vendor)
+    assert liability.vendor_amount + liability.branch_amount == Decimal("10.00")

@@ -76,8 +76,13 @@ def test_parallel_scans_alert_each_step_and_level_once(org):
 
     race(4, lambda: complaints_scan(now=timezone.now(), batch=7))
 
-    assert ComplaintEvent.objects.filter(kind="warning").count() == 20
-    assert ComplaintEvent.objects.filter(kind="escalation").count() == 40
+    steps = ComplaintEvent.objects.filter(checkpoint__startswith="step:")
+    assert steps.filter(kind="warning").count() == 20
+    assert steps.filter(kind="escalation").count() == 40
+    # a day past the 24 h commitment too: escalated once each, never warned
+    commitment = ComplaintEvent.objects.filter(checkpoint__startswith="commitment:")
+    assert set(commitment.values_list("kind", flat=True)) == {"escalation"}
+    assert commitment.count() == 20
     assert Notification.objects.filter(topic="complaint_overdue").count() == 20
     assert set(Complaint.objects.values_list("escalation_level", flat=True)) == {3}
 

@@ -36,7 +36,7 @@ def anchors(started_at=CALL, city_received_at=None):
             None,
             local_time(2026, 11, 16, 10, 50),
         ),
-        # 答复 20 h and 返单 24 h from the city's receipt, not the step's start
+        # 答复 20 h and 返单 20 h from the city's receipt, not the step's start
         (
             rules.DEPARTMENT,
             local_time(2026, 11, 16, 10, 45),
@@ -47,7 +47,7 @@ def anchors(started_at=CALL, city_received_at=None):
             rules.RETURN,
             local_time(2026, 11, 17, 5, 0),
             local_time(2026, 11, 16, 10, 20),
-            local_time(2026, 11, 17, 10, 20),
+            local_time(2026, 11, 17, 6, 20),
         ),
         (
             rules.CALLBACK,

@@ -62,7 +62,8 @@ def test_an_overdue_step_warns_its_owner_once_then_escalates_by_level(
 
     run_scan(clock, local_time(2026, 11, 16, 18, 5))  # due + 8 h: the managers
     assert notices("complaint_escalation").last().recipient == "mgr1"
-    assert run_scan(clock, local_time(2026, 11, 17, 18, 5)) == {}
+    later = run_scan(clock, local_time(2026, 11, 17, 18, 5))
+    assert "warnings" not in later and "escalations" not in later  # steps: done
 
     complaint = Complaint.objects.get(id=complaint_id)
     assert complaint.escalation_level == 3
@@ -76,6 +77,7 @@ def test_an_overdue_step_warns_its_owner_once_then_escalates_by_level(
         ("warning", f"step:{step.pk}:1"),
         ("escalation", f"step:{step.pk}:2"),
         ("escalation", f"step:{step.pk}:3"),
+        ("escalation", "commitment:2"),  # unanswered past the 24 h commitment
     ]
 
 
@@ -147,8 +149,9 @@ def test_scan_cost_follows_due_steps_not_open_complaints(hotline, clock):
     def selects(captured):  # the advisory lock's queries aside (PostgreSQL)
         return [q["sql"] for q in captured if 'FROM "complaints_' in q["sql"]]
 
-    # one due-selection per job (steps, supervisions, penalty reports)
-    assert len(selects(few)) == len(selects(many)) == 3
+    # one due-selection per job (steps, supervisions, penalty reports,
+    # the public commitment)
+    assert len(selects(few)) == len(selects(many)) == 4
     assert "next_check_at" in selects(many)[0]
 
 
@@ -174,3 +177,56 @@ def test_an_unpublished_penalty_is_warned_at_its_one_week_limit(
     assert run_scan(clock, ticket.report_due)["penalty_reports_late"] == 1
     assert run_scan(clock, ticket.report_due).get("penalty_reports_late", 0) == 0
     assert [n.recipient for n in notices("penalty_report_late")] == ["mgr1"]
+
+
+# --- the 24-hour public commitment (对外承诺) --------------------------------------
+
+
+def commitment_events(complaint_id):
+    return list(
+        ComplaintEvent.objects.filter(
+            complaint_id=complaint_id, checkpoint__startswith="commitment:"
+        ).values_list("kind", "checkpoint")
+    )
+
+
+def test_the_commitment_is_warned_before_and_escalated_at_the_breach_once(
+    hotline, supervisor, manager, clock
+):
+    # the call at Monday 10:00: answer the customer by Tuesday 10:00
+    complaint_id = open_complaint(hotline)["id"]
+    assert Complaint.objects.get(pk=complaint_id).commitment_due == local_time(
+        2026, 11, 17, 10, 0
+    )
+    before = run_scan(clock, local_time(2026, 11, 17, 7, 59, 59))
+    assert "commitment_warnings" not in before
+    warned = run_scan(clock, local_time(2026, 11, 17, 8, 0))  # 2 h before
+    assert warned["commitment_warnings"] == 1
+    assert [n.recipient for n in notices("complaint_commitment_warning")] == ["agent1"]
+    assert "commitment_warnings" not in run_scan(clock, local_time(2026, 11, 17, 9))
+    assert "commitment_breaches" not in run_scan(
+        clock, local_time(2026, 11, 17, 9, 59, 59)
+    )
+    breached = run_scan(clock, local_time(2026, 11, 17, 10, 0))
+    assert breached["commitment_breaches"] == 1
+    assert sorted(n.recipient for n in notices("complaint_commitment_breach")) == [
+        "agent1",
+        "mgr1",
+        "super1",
+    ]
+    assert "commitment_breaches" not in run_scan(clock, local_time(2026, 11, 18, 10))
+    assert commitment_events(complaint_id) == [
+        ("warning", "commitment:1"),
+        ("escalation", "commitment:2"),
+    ]
+    complaint = Complaint.objects.get(pk=complaint_id)
+    assert (complaint.commitment_alert, complaint.commitment_check_at) == (2, None)
+
+
+def test_an_answered_complaint_is_no_longer_watched(hotline, supervisor, clock):
+    from .test_penalties import to_determination
+
+    complaint_id = to_determination(hotline, supervisor, clock)  # answered in time
+    counts = run_scan(clock, local_time(2026, 11, 18, 10, 0))
+    assert "commitment_breaches" not in counts
+    assert commitment_events(complaint_id) == []

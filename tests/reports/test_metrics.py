@@ -129,6 +129,26 @@ def test_repeat_fault_rate_vip_and_ordinary(manager):
     assert result["orders_cancelled"] == 1
 
 
+def test_broadband_repeat_faults_have_metrics_of_their_own(manager):
+    # broadband: VIP 1 of 2, ordinary 1 of 4; a fixed-phone VIP repeat fault
+    # counts in the all-product figures only
+    for level, repeat, product in [
+        ("gold", True, "ftth_broadband"),
+        ("gold", False, "fttb_broadband"),
+        ("ordinary", True, "ftth_broadband"),
+        ("ordinary", False, "ftth_broadband"),
+        ("ordinary", False, "ftth_broadband"),
+        ("ordinary", False, "ftth_broadband"),
+        ("diamond", True, "fixed_phone"),
+    ]:
+        order(level=level, is_repeat_fault=repeat, product=product, technician=None)
+    result = totals(manager)
+    assert result["repeat_fault_rate_broadband_vip"] == 0.5
+    assert result["repeat_fault_rate_broadband_ordinary"] == 0.25
+    assert result["repeat_fault_rate_vip"] == round(2 / 3, 4)
+    assert result["repeat_fault_rate_ordinary"] == 0.25
+
+
 def test_first_response_rate_matches_the_sla_selector(manager):
     dispatched = at(DAY, 10)
     due = dispatched + dt.timedelta(minutes=30)
@@ -148,6 +168,21 @@ def test_remote_resolution_rate_among_completed_repairs(manager):
     order(completed_at=at(DAY, 12))
     order(kind="install", completed_at=at(DAY, 12))
     assert totals(manager)["remote_resolution_rate"] == 0.6667
+
+
+def test_the_broadband_pre_processing_rate_counts_broadband_repairs_only(manager):
+    order(completed_at=at(DAY, 10), resolution="remote", technician=None)
+    order(completed_at=at(DAY, 11))
+    order(completed_at=at(DAY, 11), product="fttb_broadband")
+    order(
+        completed_at=at(DAY, 12),
+        product="fixed_phone",
+        resolution="remote",
+        technician=None,
+    )
+    result = totals(manager)
+    assert result["remote_resolution_rate_broadband"] == round(1 / 3, 4)
+    assert result["remote_resolution_rate"] == 0.5
 
 
 def test_satisfaction_and_the_four_callback_dimensions(manager):

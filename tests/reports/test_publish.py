@@ -51,7 +51,37 @@ def test_the_default_targets_are_the_seed_figures():
         t.metric: (t.direction, str(t.value)) for t in MetricTarget.objects.all()
     }
     assert targets["repair_on_time_rate_broadband"] == ("min", "0.9699")
-    assert targets["repeat_fault_rate_vip"] == ("max", "0.0742")
+    # the broadband figures of the seeds apply to the broadband metrics
+    assert targets["repeat_fault_rate_broadband_vip"] == ("max", "0.0742")
+    assert targets["repeat_fault_rate_broadband_ordinary"] == ("max", "0.0815")
+    assert targets["remote_resolution_rate_broadband"] == ("min", "0.7500")
+    for all_products in (
+        "repeat_fault_rate_vip",
+        "repeat_fault_rate_ordinary",
+        "remote_resolution_rate",
+    ):
+        assert all_products not in targets
+
+
+def test_the_75_percent_target_judges_the_broadband_rate_not_all_products(managers):
+    # 20 broadband repairs, 14 remote (70 %: below 75 %); 20 fixed-phone
+    # repairs all remote: all products 85 %, which no target judges
+    for i in range(20):
+        order(
+            completed_at=at(DAY, 10),
+            resolution="remote" if i < 14 else "onsite",
+            technician=None,
+        )
+        order(
+            completed_at=at(DAY, 10),
+            product="fixed_phone",
+            resolution="remote",
+            technician=None,
+        )
+    result = services.report_publish("day", now=MORNING_AFTER)
+    missed = {w.metric for w in result.warnings if w.district is None}
+    assert "remote_resolution_rate_broadband" in missed
+    assert "remote_resolution_rate" not in missed
 
 
 def test_a_missed_target_is_published_once_to_the_managers_responsible(
@@ -85,8 +115,12 @@ def test_too_small_a_sample_publishes_nothing(managers, only_broadband_target):
 
 
 def test_a_maximum_target_warns_above_it(managers):
-    MetricTarget.objects.exclude(metric="repeat_fault_rate_vip").update(active=False)
-    MetricTarget.objects.filter(metric="repeat_fault_rate_vip").update(min_sample=4)
+    MetricTarget.objects.exclude(metric="repeat_fault_rate_broadband_vip").update(
+        active=False
+    )
+    MetricTarget.objects.filter(metric="repeat_fault_rate_broadband_vip").update(
+        min_sample=4
+    )
     for repeat in (True, False, False, False):
         order(
             level="diamond", is_repeat_fault=repeat, package_area="P3", technician="T3"

@@ -81,12 +81,50 @@ def test_the_second_urge_escalates(hotline, order_id, clock):
     assert Notification.objects.filter(topic="sla_escalation").count() == 1
 
 
-def test_further_urges_climb_one_level_each(hotline, order_id):
+def test_later_urges_notify_again_but_never_climb(hotline, order_id):
     levels = [
         act(hotline, order_id, "urge").json()["escalation_level"] for _ in range(5)
     ]
-    assert levels == [0, 1, 2, 3, 3]  # capped at the highest configured level
+    assert levels == [0, 1, 1, 1, 1]  # the 2nd escalates once; time climbs
     assert SlaEvent.objects.filter(order_id=order_id, kind="urge").count() == 5
+    assert SlaEvent.objects.filter(order_id=order_id, kind="escalation").count() == 1
+    # every urge, the 5th too, tells the dispatcher again
+    told = Notification.objects.filter(topic="sla_urge", recipient="dispatcher1")
+    assert told.count() == 5
+
+
+def test_urges_do_not_stop_the_time_ladder_firing_every_level(hotline, order_id, clock):
+    """Urged to level 1 and escalated by hand to 2 before the deadline: at the
+    deadline, +2 h and +8 h the ladder still fires levels 1, 2 and 3, each once,
+    each to its own contacts."""
+    from sla.scan import sla_scan
+
+    act(hotline, order_id, "urge")
+    act(hotline, order_id, "urge")
+    sla_escalate(
+        WorkOrder.objects.get(pk=order_id), reason="人工升级", by=None, key="m", level=2
+    )
+    deadline = local_time(2026, 11, 20, 23, 59, 59)
+    fired = []
+    for offset in (dt.timedelta(0), dt.timedelta(hours=2), dt.timedelta(hours=8)):
+        clock.move_to(deadline + offset)
+        sla_scan(now=deadline + offset)
+        sla_scan(now=deadline + offset)  # a second beat changes nothing
+        fired.append(
+            list(
+                SlaEvent.objects.filter(order_id=order_id, cause="timeout")
+                .order_by("level")
+                .values_list("level", flat=True)
+            )
+        )
+    assert fired == [[1], [1, 2], [1, 2, 3]]
+    order = WorkOrder.objects.get(pk=order_id)
+    assert (order.escalation_level, order.sla_ladder_level) == (3, 3)
+    for level in (1, 2, 3):
+        event = SlaEvent.objects.get(
+            order_id=order_id, kind="escalation", checkpoint=str(level)
+        )
+        assert event.recipients, f"level {level} told nobody"
 
 
 def test_urging_a_closed_order_is_409(hotline, crm):

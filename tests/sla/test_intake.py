@@ -189,7 +189,7 @@ def test_the_admin_warns_that_next_years_calendar_is_missing(admin_client):
     response = admin_client.get("/admin/workorders/calendaroverride/", follow=True)
     assert response.status_code == 200
     text = response.content.decode()
-    assert "不含2027年国务院放假安排" in text
+    assert "不含2027年的国务院放假安排" in text
 
 
 def test_the_policy_defaults_come_from_the_migration():

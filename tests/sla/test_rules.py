@@ -224,14 +224,19 @@ def test_checkpoints_of_a_fresh_dispatched_order():
             "both warnings done: level 1 at the deadline",
         ),
         (
-            {"first_response_missed": True, "warnings_sent": 3, "escalation_level": 2},
+            {"first_response_missed": True, "warnings_sent": 3, "ladder_level": 2},
             at(2026, 11, 21, 4),
-            "level 2 reached: level 3 eight hours after",
+            "level 2 fired: level 3 eight hours after",
+        ),
+        (
+            {"first_response_missed": True, "warnings_sent": 3, "ladder_level": 3},
+            None,
+            "nothing left",
         ),
         (
             {"first_response_missed": True, "warnings_sent": 3, "escalation_level": 3},
-            None,
-            "nothing left",
+            at(2026, 11, 20, 20),
+            "urged or escalated by hand to 3: the ladder still fires level 1",
         ),
         ({"status": rules.SUSPENDED}, None, "the clock is stopped"),
         ({"status": rules.COMPLETED}, None, "done"),

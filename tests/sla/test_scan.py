@@ -181,19 +181,49 @@ def test_escalation_contacts_are_configured_per_area(clock, contacted_repair):
     assert notices("sla_escalation") == ["centre", "d1-manager", "dispatcher1"]
 
 
-def test_non_urgent_escalation_notices_wait_for_working_hours(
+@pytest.mark.parametrize(
+    ("entered", "breach", "why"),
+    [
+        (
+            local_time(2026, 11, 18, 20, 0),
+            local_time(2026, 11, 21, 20, 0),
+            "a Saturday breach",
+        ),
+        (
+            local_time(2026, 2, 13, 20, 0),
+            local_time(2026, 2, 16, 20, 0),
+            "a breach on 春节 eve (holiday until Feb 23)",
+        ),
+    ],
+)
+def test_non_urgent_escalations_are_announced_when_they_fire(
+    clock, hotline, dispatcher_user, entered, breach, why
+):
+    # given: a move (72 h standard limit, not urgent) breaching off working time
+    clock.move_to(entered)
+    order_id = create(hotline, kind="move", source="crm", crm_order_id="MOVE-1")
+    # when the scan runs at the breach
+    run_scan(clock, breach)
+    # then the level-1 contacts are told at once, not on the next working day
+    [notice] = Notification.objects.filter(topic="sla_escalation")
+    assert notice.created_at == breach, why
+    assert notice.next_attempt_at == breach, why
+    assert WorkOrder.objects.get(pk=order_id).escalation_level == 1
+
+
+def test_a_non_urgent_warning_waits_for_working_time_but_not_past_the_breach(
     clock, hotline, dispatcher_user
 ):
-    # given: a move (72 h standard limit) entered Friday 20:00: due Monday 20:00
+    # a move entered Friday 20:00 is due Monday 20:00: the 80 % point is
+    # Monday 05:36, the 60-minute point Monday 19:00
     clock.move_to(local_time(2026, 11, 20, 20, 0))
-    order_id = create(hotline, kind="move", source="crm", crm_order_id="MOVE-1")
-    # when
-    run_scan(clock, local_time(2026, 11, 23, 20, 0))
-    # then: the escalation is recorded now, the staff notice waits for 08:00
-    [notice] = Notification.objects.filter(topic="sla_escalation")
-    assert notice.created_at == local_time(2026, 11, 23, 20, 0)
-    assert notice.next_attempt_at == local_time(2026, 11, 24, 8, 0)
-    assert WorkOrder.objects.get(pk=order_id).escalation_level == 1
+    create(hotline, kind="move", source="crm", crm_order_id="MOVE-1")
+    run_scan(clock, local_time(2026, 11, 23, 5, 36))
+    [early] = Notification.objects.filter(topic="sla_warning")
+    assert early.next_attempt_at == local_time(2026, 11, 23, 8, 0)
+    run_scan(clock, local_time(2026, 11, 23, 19, 0))
+    late = Notification.objects.filter(topic="sla_warning").exclude(pk=early.pk)
+    assert [n.next_attempt_at for n in late] == [local_time(2026, 11, 23, 19, 0)]
 
 
 def test_same_day_escalation_notices_go_at_once(clock, contacted_repair):
@@ -338,7 +368,9 @@ def test_scan_cost_follows_due_orders_not_open_orders(
     due = create(hotline)
     first = _statements(clock, local_time(2026, 11, 21, 0, 0))
     WorkOrder.objects.filter(pk=due).update(
-        escalation_level=0, sla_next_check_at=local_time(2026, 11, 20, 23, 59, 59)
+        escalation_level=0,
+        sla_ladder_level=0,
+        sla_next_check_at=local_time(2026, 11, 20, 23, 59, 59),
     )
     SlaEvent.objects.all().delete()
     clock.move_to(NOW)

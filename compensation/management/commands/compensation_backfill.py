@@ -12,7 +12,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from compensation.models import Claim, ClaimStatus
-from compensation.services import claim_approve, claim_create_for, claim_pay
+from compensation.services import (
+    claim_approve,
+    claim_create_for,
+    claim_pay,
+    vendor_month_liability_refresh,
+)
 from workorders.models import Status, WorkOrder
 
 
@@ -40,9 +45,17 @@ class Command(BaseCommand):
             .select_related("group__area", "technician", "customer")
             .order_by("completed_at")
         )
-        created = sum(
-            1 for order in late.iterator() if claim_create_for(order, now=now)
-        )
+        created, months = 0, {}
+        for order in late.iterator():
+            claim = claim_create_for(order, now=now)
+            if claim is not None:
+                created += 1
+                if claim.vendor_id:
+                    month = timezone.localtime(claim.completed_at).strftime("%Y-%m")
+                    months[(claim.vendor_id, month)] = claim.completed_at
+        # 定责 marks once per vendor and month touched, not per claim
+        for (vendor_id, _month), at in sorted(months.items()):
+            vendor_month_liability_refresh(vendor_id, at, now=now)
         self.stdout.write(f"claims created: {created}")
         if not settle_before:
             return

@@ -30,7 +30,7 @@ from demo.desks import desks_seeded, seed_desks
 from demo.history import generate, reference_now
 from demo.users import upsert_users
 from demo.writer import demo_orders_exist, write_orders
-from org.services import org_import
+from org.services import escalation_staff_ensure, org_import
 from workorders.models import WorkOrder
 from workorders.rules import LOCAL_TZ
 
@@ -87,6 +87,8 @@ class Command(BaseCommand):
         )
         with transaction.atomic():
             logins = upsert_users(org)
+            # default escalation contacts: district managers (L2), centre (L3)
+            logins += escalation_staff_ensure(password=PASSWORD)
         self.stdout.write(f"用户 users: {', '.join(logins)} (password {PASSWORD})")
 
         existing = demo_orders_exist()
