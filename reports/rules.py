@@ -468,25 +468,29 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "repeat_fault_rate_broadband_vip",
-        "宽带VIP用户重复申告率",
+        _("宽带VIP用户重复申告率"),
         RATE,
         "repeat_faults_broadband_vip",
         "repair_received_broadband_vip",
         better=LOWER,
         basis=_ENTRY,
-        definition="同重复申告率，仅钻石/金/银卡客户的FTTH/FTTB宽带障碍"
-        "（种子000的7.42%是宽带用户的数字）。",
+        definition=_(
+            "同重复申告率，仅钻石/金/银卡客户的FTTH/FTTB宽带障碍"
+            "（种子000的7.42%是宽带用户的数字）。"
+        ),
     ),
     Metric(
         "repeat_fault_rate_broadband_ordinary",
-        "宽带普通用户重复申告率",
+        _("宽带普通用户重复申告率"),
         RATE,
         "repeat_faults_broadband_ordinary",
         "repair_received_broadband_ordinary",
         better=LOWER,
         basis=_ENTRY,
-        definition="同重复申告率，仅普通客户的FTTH/FTTB宽带障碍"
-        "（种子000的8.15%是宽带用户的数字）。",
+        definition=_(
+            "同重复申告率，仅普通客户的FTTH/FTTB宽带障碍"
+            "（种子000的8.15%是宽带用户的数字）。"
+        ),
     ),
     Metric(
         "first_response_rate",
@@ -516,12 +520,14 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "remote_resolution_rate_broadband",
-        "宽带预处理率",
+        _("宽带预处理率"),
         RATE,
         "remote_resolved_broadband",
         "repair_done_broadband",
         basis=_DONE,
-        definition="同预处理率，仅FTTH/FTTB宽带障碍（种子003的75%目标是宽带预处理率）。",
+        definition=_(
+            "同预处理率，仅FTTH/FTTB宽带障碍（种子003的75%目标是宽带预处理率）。"
+        ),
     ),
     Metric(
         "satisfaction_rate",
