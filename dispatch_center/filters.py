@@ -3,6 +3,7 @@
 import datetime as dt
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
 MAX_ID = 2**63 - 1
@@ -35,3 +36,30 @@ class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
                     {self.field_name: ["date out of range"]}
                 ) from None
         return super().filter(qs, value)
+
+
+_BOOLEAN_WORDS = {"true", "false", "1", "0"}
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, with yes/no parameters that refuse other words.
+
+    A ``BooleanFilter`` reads ``overdue=maybe`` as "no filter" and returns the
+    whole list; a client with a typo would never notice. Here it is a 400
+    naming the parameter, like every other bad filter value.
+    """
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is None:
+            return None
+        errors = {}
+        for name, filter_ in filterset.filters.items():
+            if not isinstance(filter_, django_filters.BooleanFilter):
+                continue
+            raw = filterset.data.get(name)
+            if raw not in (None, "") and str(raw).lower() not in _BOOLEAN_WORDS:
+                errors[name] = ["must be true or false"]
+        if errors:
+            raise ValidationError(errors)
+        return filterset

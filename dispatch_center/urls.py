@@ -1,3 +1,5 @@
+import sys
+
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
@@ -6,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import views
 from .health import healthz
+from .middleware import database_down, database_unavailable_response
 
 api_v1 = [
     path("", include("compensation.api.urls")),
@@ -54,4 +57,12 @@ def _api_or(page_view, status: int, detail: str):
 handler400 = _api_or(defaults.bad_request, 400, "Bad request.")
 handler403 = _api_or(defaults.permission_denied, 403, "Not allowed.")
 handler404 = _api_or(defaults.page_not_found, 404, "Not found.")
-handler500 = _api_or(defaults.server_error, 500, "Server error.")
+_server_error = _api_or(defaults.server_error, 500, "Server error.")
+
+
+def handler500(request):
+    # A database that fails outside a view (sessions, authentication) ends
+    # here: still a 503 with Retry-After rather than "server error".
+    if database_down(sys.exc_info()[1]):
+        return database_unavailable_response(request)
+    return _server_error(request)

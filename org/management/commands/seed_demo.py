@@ -20,6 +20,7 @@ import random
 import time as _time
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
@@ -1376,6 +1377,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, days, scale, today, at, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run with DISPATCH_ENV=production: it would "
+                "add a demo city and demo logins (password demo1234)"
+            )
         if days < 1:
             raise CommandError("--days must be at least 1")
         if scale < 0:
