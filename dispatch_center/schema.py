@@ -107,3 +107,28 @@ class AutoSchema(SpectacularAutoSchema):
                 "415", _json(_DETAIL, "Body is not JSON (Content-Type)")
             )
         return responses
+
+
+_ID_PATTERN = "^[0-9]{1,18}$"
+_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
+
+
+def postprocess_for_clients(result, generator, request, public):
+    """What generated clients (openapi-python-client) need from the schema.
+
+    1. A numeric id in a path is an integer from 1 (the URL converter
+       matches 1–18 digits; 0 is never an id), not a string with a pattern.
+    2. Query parameters lose the ``title`` django-filter copies from the
+       Chinese field label: clients would name their enum types after it
+       (``WorkOrdersList状态``) instead of after the parameter.
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if parameter["in"] == "path" and schema.get("pattern") == _ID_PATTERN:
+                    parameter["schema"] = dict(_ID_SCHEMA)
+                if parameter["in"] == "query":
+                    schema.pop("title", None)
+                    schema.get("items", {}).pop("title", None)
+    return result

@@ -236,6 +236,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Operation ids start after /api/v1/: work_orders_create, not v1_work_...
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dispatch_center.schema.postprocess_for_clients",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WorkOrderKindEnum": "workorders.models.Kind",
         "EventKindEnum": "workorders.models.EventKind",
