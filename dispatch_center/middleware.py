@@ -56,15 +56,9 @@ class RejectNulBytesMiddleware:
         name = _nul_parameter(request)
         if name is None:
             return self.get_response(request)
-        message = _("不能包含空字符(NUL)。")
         if is_api(request):
-            return JsonResponse({name: [message]}, status=400)
-        return render(
-            request,
-            "errors/bad_request.html",
-            {"field": name, "message": message},
-            status=400,
-        )
+            return JsonResponse({name: [_("不能包含空字符(NUL)。")]}, status=400)
+        return render(request, "errors/bad_request.html", {"field": name}, status=400)
 
 
 def database_down(exc: BaseException | None) -> bool:
