@@ -21,3 +21,10 @@ class Pagination(PageNumberPagination):
                 {self.page_size_query_param: ["must be a whole number from 1 to 500"]}
             )
         return min(int(raw), self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] in {self.page_query_param, self.page_size_query_param}:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+        return parameters

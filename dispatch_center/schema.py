@@ -113,6 +113,23 @@ _ID_PATTERN = "^[0-9]{1,18}$"
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}
 
 
+def _plain_string(schema) -> bool:
+    return (
+        schema.get("type") == "string"
+        and "enum" not in schema
+        and "format" not in schema
+        and "pattern" not in schema
+    )
+
+
+def _no_nul_in_strings(schema) -> None:
+    for prop in schema.get("properties", {}).values():
+        if _plain_string(prop):
+            prop["pattern"] = "^[^\\x00]*$"
+        elif prop.get("type") == "array" and _plain_string(prop.get("items", {})):
+            prop["items"]["pattern"] = "^[^\\x00]*$"
+
+
 def postprocess_for_clients(result, generator, request, public):
     """What generated clients (openapi-python-client) need from the schema.
 
@@ -121,7 +138,12 @@ def postprocess_for_clients(result, generator, request, public):
     2. Query parameters lose the ``title`` django-filter copies from the
        Chinese field label: clients would name their enum types after it
        (``WorkOrdersList状态``) instead of after the parameter.
+    3. Free-text strings state what is refused: a NUL byte anywhere
+       (PostgreSQL cannot store it), and an empty query filter.
     """
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _no_nul_in_strings(component)
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
@@ -131,4 +153,8 @@ def postprocess_for_clients(result, generator, request, public):
                 if parameter["in"] == "query":
                     schema.pop("title", None)
                     schema.get("items", {}).pop("title", None)
+                    for value in (schema, schema.get("items", {})):
+                        if _plain_string(value):
+                            # an empty filter is a 400, and so is a NUL byte
+                            value["pattern"] = "^[^\\x00]+$"
     return result

@@ -70,7 +70,8 @@ def test_nul_in_a_json_body_is_a_400_naming_the_field(crm):
     ("query", "name"),
     [
         ("overdue=maybe", "overdue"),
-        ("overdue=", None),
+        ("overdue=", "overdue"),
+        ("kind=", "kind"),
         ("overdue=true", None),
         ("overdue=0", None),
         ("page_size=abc", "page_size"),

@@ -13,7 +13,7 @@ from .. import services
 from ..selectors import order_timeline, orders_visible_to
 from . import serializers as s
 from .filters import WorkOrderFilter
-from .pagination import WorkOrderPagination
+from .pagination import CURSOR_PATTERN, WorkOrderPagination
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -48,7 +48,7 @@ def order_action(name, request_serializer, *, url_path=None, summary=""):
 
 CURSOR_PARAMETER = OpenApiParameter(
     "cursor",
-    OpenApiTypes.STR,
+    {"type": "string", "pattern": CURSOR_PATTERN},
     OpenApiParameter.QUERY,
     required=False,
     description=(
