@@ -91,6 +91,17 @@ def api_exception_handler(exc, context):
         return Response(exc.errors, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Forbidden):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        # The API reads JSON only; say so instead of DRF's bare media type.
+        request = context.get("request")
+        got = (getattr(request, "content_type", "") or "").split(";")[0] or "none"
+        exc = exceptions.UnsupportedMediaType(
+            got,
+            detail=(
+                "Send the body as JSON with Content-Type: application/json "
+                f"(got {got})."
+            ),
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):

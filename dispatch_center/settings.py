@@ -31,9 +31,10 @@ def _bool(name: str, default: bool) -> bool:
 
 
 DEBUG = _bool("DEBUG", default=False)
+PRODUCTION = env.str("DISPATCH_ENV", default="demo") == "production"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and env.str("DISPATCH_ENV", default="demo") == "production":
+    if not DEBUG and PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
     SECRET_KEY = "demo-insecure-key-change-me-in-production-0123456789abcdef"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "org",
     "notifications",
     "workorders",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "monitoring.metrics.LatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "dispatch_center.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +81,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "dispatch_center.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dispatch_center.urls"
@@ -131,8 +137,44 @@ DATABASE_REPLICA_CHECK_SECONDS = env.float(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling and lockout (django-axes) for the console and the admin:
+# after AXES_FAILURE_LIMIT wrong passwords for one username from one address,
+# that pair is locked out for AXES_COOLOFF_MINUTES (an admin can unlock in
+# /admin/ → Axes). API tokens never go through a password sign-in.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_VERBOSE = False  # no banner on every manage.py command
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15.0) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "errors/locked_out.html"
+
+# Production (DISPATCH_ENV=production) runs behind a TLS-terminating proxy
+# that sets X-Forwarded-Proto: cookies only over HTTPS, HSTS, plain HTTP
+# redirected (except /healthz, probed inside the container network).
+# tests/test_production.py runs `manage.py check --deploy` in this shape.
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -166,13 +208,42 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["dispatch_center.permissions.HasAnyRole"],
     "DEFAULT_PAGINATION_CLASS": "dispatch_center.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["dispatch_center.filters.StrictFilterBackend"],
+    # JSON only: a form or multipart body is a 415 (the console has its forms).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Per token (or signed-in user): API_THROTTLE_RATES below, docs/api.md.
+    "DEFAULT_THROTTLE_CLASSES": ["dispatch_center.throttling.TokenRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "dispatch_center.schema.AutoSchema",
     "EXCEPTION_HANDLER": "dispatch_center.errors.api_exception_handler",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     # `?format=xlsx` is ours (API.md: exports), not DRF's renderer switch
     "URL_FORMAT_OVERRIDE": None,
+}
+
+# API request budgets (dispatch_center/throttling.py): per API token and per
+# signed-in console user, "N/s", "N/m" or "N/h"; empty = unlimited.
+API_THROTTLE_RATES = {
+    "token": env.str("API_THROTTLE_TOKEN_RATE", default="100/s") or None,
+    "session": env.str("API_THROTTLE_SESSION_RATE", default="20/s") or None,
+}
+# The throttle counters: Redis (THROTTLE_CACHE_URL) shares one budget across
+# gunicorn workers; without it each process counts alone.
+_THROTTLE_CACHE_URL = env.str("THROTTLE_CACHE_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _THROTTLE_CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if _THROTTLE_CACHE_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+        }
+    ),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -184,6 +255,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids start after /api/v1/: work_orders_create, not v1_work_...
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "dispatch_center.schema.postprocess_for_clients",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "WorkOrderKindEnum": "workorders.models.Kind",
         "EventKindEnum": "workorders.models.EventKind",
@@ -193,7 +270,8 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "complaints.models.ComplaintStatus",
         "PenaltyStatusEnum": "complaints.models.PenaltyStatus",
         "ApprovalStatusEnum": "sla.models.ApprovalStatus",
-        "RunStatusEnum": "payroll.models.RunStatus",
+        # payroll serializers declare the run status inline (values only)
+        "RunStatusEnum": ["draft", "reviewed", "locked"],
     },
 }
 

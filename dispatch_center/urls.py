@@ -1,3 +1,5 @@
+import sys
+
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
@@ -9,6 +11,7 @@ from monitoring.views import healthz_jobs, metrics_view
 
 from . import views
 from .health import healthz
+from .middleware import database_down, database_unavailable_response
 
 api_v1 = [
     path("", include("compensation.api.urls")),
@@ -63,4 +66,12 @@ handler403 = _api_or(
     defaults.permission_denied, 403, gettext_lazy("您没有执行该操作的权限。")
 )
 handler404 = _api_or(defaults.page_not_found, 404, gettext_lazy("未找到。"))
-handler500 = _api_or(defaults.server_error, 500, gettext_lazy("服务器内部错误。"))
+_server_error = _api_or(defaults.server_error, 500, gettext_lazy("服务器内部错误。"))
+
+
+def handler500(request):
+    # A database that fails outside a view (sessions, authentication) ends
+    # here: still a 503 with Retry-After rather than "server error".
+    if database_down(sys.exc_info()[1]):
+        return database_unavailable_response(request)
+    return _server_error(request)

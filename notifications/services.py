@@ -184,3 +184,26 @@ def outbox_deliver_due(*, now: datetime, batch: int = 200) -> dict[str, int]:
         mine.update(status=OutboxStatus.SENT, sent_at=now, last_error="")
         counts["sent"] += 1
     return counts
+
+
+def outbox_replay_dead(*, ids, by, now: datetime) -> int:
+    """Queue dead messages again, from the first attempt (admin "replay").
+
+    Only rows still ``dead`` move (compare-and-set on the status): a replay
+    clicked twice, or racing a sender, queues each message once. The
+    ``dedupe_key`` (sent as ``Idempotency-Key``) is unchanged, so a receiver
+    that did process an earlier attempt can recognise the repeat.
+    """
+    with transaction.atomic():
+        replayed = Notification.objects.filter(
+            id__in=list(ids), status=OutboxStatus.DEAD
+        ).update(
+            status=OutboxStatus.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+        )
+        if replayed:
+            log.info("replayed %s dead notifications (by %s)", replayed, by)
+            if settings.NOTIFICATION_KICK:
+                transaction.on_commit(_kick_sender)
+    return replayed

@@ -109,6 +109,13 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_api_throttling(settings):
+    """Tests fire requests faster than any client; tests/test_throttling.py
+    sets the rates it checks."""
+    settings.API_THROTTLE_RATES = {"token": None, "session": None}
+
+
 def _project_data_migrations():
     """Every RunPython step of the project's own migrations (defaults, roles)."""
     from django.apps import apps as global_apps

@@ -207,7 +207,19 @@ def test_app_services_share_the_x_app_env_anchor(compose):
     assert "@postgres:5432/" in shared["DATABASE_URL"]
     assert shared["CELERY_BROKER_URL"].startswith("redis://redis:6379/")
     assert shared["DISPATCH_ENV"] == "production"
-    assert shared["SECRET_KEY"], "production refuses an empty SECRET_KEY"
+
+
+_REQUIRED = re.compile(r"^\$\{(?P<name>[A-Z_]+):\?[^}]+\}$")
+
+
+def test_secret_key_and_database_password_have_no_default(compose):
+    # ${NAME:?message}: compose refuses to start without the variable, so a
+    # shipped default can never silence the production SECRET_KEY guard.
+    shared = compose["x-app-env"]
+    assert _REQUIRED.match(shared["SECRET_KEY"]).group("name") == "SECRET_KEY"
+    password = _environment(compose["services"]["postgres"])["POSTGRES_PASSWORD"]
+    assert _REQUIRED.match(password).group("name") == "POSTGRES_PASSWORD"
+    assert f":{password}@postgres:" in shared["DATABASE_URL"]
 
 
 def test_gunicorn_gives_prometheus_a_multiprocess_directory(monkeypatch):

@@ -254,9 +254,14 @@ class WorkOrder(models.Model):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Position in the change feed (`updated_after`, docs/api.md "Sync"),
+    # stamped by a database trigger on every INSERT and UPDATE, never by
+    # Python: the writing transaction's id on PostgreSQL, the next number on
+    # SQLite (whose writers are serialised). See selectors.change_feed.
+    change_seq = models.BigIntegerField(_("变更序号"), default=0, editable=False)
     # The scan's bookkeeping is not order history; escalations and misses are.
     history = HistoricalRecords(
-        excluded_fields=["sla_next_check_at", "sla_warnings_sent"]
+        excluded_fields=["sla_next_check_at", "sla_warnings_sent", "change_seq"]
     )
 
     class Meta:
@@ -285,6 +290,7 @@ class WorkOrder(models.Model):
                 name="wo_technician_completed",
                 condition=Q(completed_at__isnull=False),
             ),
+            models.Index(fields=["change_seq", "id"], name="wo_change_feed"),
             models.Index(fields=["district", "status"], name="wo_district_status"),
             models.Index(fields=["group", "status"], name="wo_group_status"),
             models.Index(

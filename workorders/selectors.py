@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from dispatch_center.caching import ProcessCache
 from dispatch_center.roles import Role, roles_of
@@ -120,3 +121,51 @@ def orders_visible_to(user) -> QuerySet[WorkOrder]:
 
 def order_timeline(order: WorkOrder) -> QuerySet[WorkOrderEvent]:
     return order.events.select_related("actor").order_by("at", "id")
+
+
+# The lowest transaction id still running other than our own (PostgreSQL
+# leaves the reader's own id out of the snapshot's list), or the next id to
+# be handed out when none runs: every change stamped below it has committed
+# or rolled back for good. One snapshot is read once, so both ends agree.
+_PG_FEED_HORIZON = """
+SELECT COALESCE(
+    (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s.snap) AS x),
+    pg_snapshot_xmax(s.snap)::text::bigint
+) FROM (SELECT pg_current_snapshot() AS snap) AS s
+"""
+
+
+def change_feed_horizon() -> int | None:
+    """The change_seq below which the feed is final, or None for no bound.
+
+    PostgreSQL stamps a change with its transaction's id (migration
+    workorders.0007), handed out when the transaction first writes, so a
+    transaction that started earlier can commit later. A reader that went
+    past such a change would never see it: the feed therefore stops below
+    the oldest transaction still running, and catches up once it ends.
+    SQLite serialises writers, so its numbers are already in commit order.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_FEED_HORIZON)
+        return cursor.fetchone()[0]
+
+
+def change_feed(
+    queryset: QuerySet[WorkOrder], *, after: tuple[int, int] | None
+) -> QuerySet[WorkOrder]:
+    """Orders of ``queryset`` changed after the position ``after``, oldest first.
+
+    A position is ``(change_seq, id)`` of the last order read. Read from
+    ``None`` and then from each page's last position, a client sees every
+    committed change once, in order: never a gap, never the same change
+    twice (an order changed again later comes again, with its new state).
+    """
+    horizon = change_feed_horizon()
+    if horizon is not None:
+        queryset = queryset.filter(change_seq__lt=horizon)
+    if after is not None:
+        seq, pk = after
+        queryset = queryset.filter(Q(change_seq__gt=seq) | Q(change_seq=seq, id__gt=pk))
+    return queryset.order_by("change_seq", "id")

@@ -1,5 +1,6 @@
 import django_filters
 from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ValidationError
 
 from dispatch_center.filters import IdFilter
@@ -8,10 +9,17 @@ from ..models import Claim, ClaimStatus
 from ..selectors import month_bounds
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"}
+)
+class MonthFilter(django_filters.CharFilter):
+    """``YYYY-MM``: the schema states the shape, so clients cannot miss it."""
+
+
 class ClaimFilter(django_filters.FilterSet):
     work_order = IdFilter(field_name="work_order_id")
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
-    month = django_filters.CharFilter(
+    month = MonthFilter(
         method="filter_month",
         help_text="YYYY-MM: claims of orders completed that month",
     )

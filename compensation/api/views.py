@@ -172,7 +172,7 @@ class ClaimViewSet(
         return Response(s.ClaimSerializer(claim).data)
 
     @extend_schema(
-        operation_id="v1_compensations_approve_many",
+        operation_id="compensations_approve_many",
         request=s.BulkApproveInSerializer,
         responses={200: s.ClaimSerializer(many=True)},
         summary="Approve many claims at once (all or nothing)",

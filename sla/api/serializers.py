@@ -28,10 +28,15 @@ class SuspendInSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConfirmedField(serializers.BooleanField):
+    """The schema says what the rule says: only ``true`` is accepted."""
+
+
 class RescheduleInSerializer(SuspendInSerializer):
     appointment_start = BusinessDateTimeField()
     appointment_end = BusinessDateTimeField()
-    customer_confirmed = serializers.BooleanField(
+    customer_confirmed = ConfirmedField(
         required=False,
         default=False,
         help_text="must be true: a reschedule needs the customer's confirmation",

@@ -22,6 +22,14 @@ class WorkOrderFilter(django_filters.FilterSet):
     accepted_after = UtcDateTimeFilter(field_name="accepted_at", lookup_expr="gte")
     accepted_before = UtcDateTimeFilter(field_name="accepted_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="overdue")
+    updated_after = UtcDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gt",
+        help_text=(
+            "Change feed: orders changed after this instant, by last change, "
+            "continued with `cursor` (docs/api.md, Sync)."
+        ),
+    )
     dispatch_flag = django_filters.ChoiceFilter(
         choices=DispatchFlag.choices, help_text="no_candidate = 无人可派"
     )

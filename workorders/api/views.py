@@ -1,6 +1,6 @@
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,6 +14,7 @@ from .. import services
 from ..selectors import order_timeline, orders_visible_to
 from . import serializers as s
 from .filters import WorkOrderFilter
+from .pagination import CURSOR_PATTERN, WorkOrderPagination
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
@@ -46,12 +47,31 @@ def order_action(name, request_serializer, *, url_path=None, summary=""):
     )(action(detail=True, methods=["post"], url_path=url_path or name)(fn))
 
 
+CURSOR_PARAMETER = OpenApiParameter(
+    "cursor",
+    {"type": "string", "pattern": CURSOR_PATTERN},
+    OpenApiParameter.QUERY,
+    required=False,
+    description=(
+        "Change feed: continue after the page that returned this `cursor` "
+        "(orders by last change; no gap, no repeat under concurrent writes)."
+    ),
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[CURSOR_PARAMETER],
+        summary="List orders; with updated_after/cursor, the change feed",
+    )
+)
 class WorkOrderViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     lookup_value_regex = ID_REGEX
     serializer_class = s.WorkOrderSerializer
     filterset_class = WorkOrderFilter
+    pagination_class = WorkOrderPagination
     queryset = services.WorkOrder.objects.none()
 
     def get_queryset(self):

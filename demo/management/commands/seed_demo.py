@@ -18,6 +18,7 @@ from __future__ import annotations
 import time as _time
 from datetime import date, time, timedelta
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -63,6 +64,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, days, scale, today, at, **options):
+        if settings.PRODUCTION:
+            raise CommandError(
+                "seed_demo refuses to run with DISPATCH_ENV=production: it would "
+                "add a demo city and demo logins (password demo1234)"
+            )
         if days < 1:
             raise CommandError("--days must be at least 1")
         if scale < 0:
