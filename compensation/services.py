@@ -21,8 +21,8 @@ from dispatch_center.history import history_record
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
 from sla.models import Approval, ApprovalKind, ApprovalStatus
-from workorders.models import DelayCause, EventKind, WorkOrder
-from workorders.services import event_record, work_order_complete
+from workorders.models import DelayCause, EventKind, WorkOrder, WorkOrderEvent
+from workorders.services import actor_name, event_record, work_order_complete
 
 from . import rules
 from .models import Claim, ClaimStatus, CompensationPolicy, LiableParty
@@ -113,7 +113,98 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
     existing = Claim.objects.filter(work_order=order).first()
     if existing:
         return existing
+    built = _claim_build(order, compensation_policy(), _exemption_evidence(order), now)
+    if built is None:
+        return None
+    claim, reason = built
+    claim.save(force_insert=True)
+    event_record(
+        order,
+        kind=EventKind.COMPENSATION,
+        by=by,
+        now=now,
+        reason=reason,
+        data=_claim_event_data(claim),
+    )
+    return claim
+
+
+def claims_create_bulk(
+    orders: list[WorkOrder], *, by=None, now: datetime
+) -> list[Claim]:
+    """``claim_create_for`` for many orders just completed (a fault's restoration).
+
+    The same rules, with the policy, the existing claims and the approved
+    suspensions read once for the whole list, and the claims and their
+    timeline lines inserted in bulk: 5,000 repairs cost a handful of queries.
+    Orders need ``group__area``, ``customer`` and ``technician`` loaded.
+    """
+    late = [o for o in orders if o.is_same_day and o.completed_at is not None]
+    if not late:
+        return []
     policy = compensation_policy()
+    ids = [o.pk for o in late]
+    existing = set(
+        Claim.objects.filter(work_order_id__in=ids).values_list(
+            "work_order_id", flat=True
+        )
+    )
+    suspensions: dict[int, list[tuple[str, str]]] = {}
+    for order_id, reason, proof in (
+        Approval.objects.filter(
+            order_id__in=ids, kind=ApprovalKind.SUSPEND, status=ApprovalStatus.APPROVED
+        )
+        .order_by("requested_at")
+        .values_list("order_id", "reason", "evidence")
+    ):
+        suspensions.setdefault(order_id, []).append((reason, proof))
+    built = []
+    for order in late:
+        if order.pk in existing:
+            continue
+        causes, evidence = [], {}
+        for reason, proof in suspensions.get(order.pk, []):
+            causes.append(reason)
+            evidence.setdefault(reason, proof)
+        if order.delay_cause:
+            causes.append(order.delay_cause)
+            if order.completion_evidence:
+                evidence[order.delay_cause] = order.completion_evidence
+        one = _claim_build(order, policy, (causes, evidence), now)
+        if one is not None:
+            built.append(one)
+    claims = Claim.objects.bulk_create([c for c, _r in built], batch_size=1000)
+    WorkOrderEvent.objects.bulk_create(
+        [
+            WorkOrderEvent(
+                order=claim.work_order,
+                at=now,
+                kind=EventKind.COMPENSATION,
+                actor=by,
+                actor_name=actor_name(by),
+                reason=reason,
+                data=_claim_event_data(claim),
+            )
+            for claim, (_c, reason) in zip(claims, built, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return claims
+
+
+def _claim_event_data(claim: Claim) -> dict:
+    return {
+        "claim": claim.pk,
+        "amount": str(claim.amount),
+        "days_late": claim.days_late,
+        "exemption": claim.exemption or None,
+    }
+
+
+def _claim_build(
+    order: WorkOrder, policy, causes_evidence, now
+) -> tuple[Claim, str] | None:
+    """The unsaved claim of a late same-day order and its timeline text, or None."""
     kind = rules.claim_kind(order.kind)
     deadline = order.commitment_deadline or order.deadline
     days, amount = rules.compensation_amount(
@@ -121,7 +212,7 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
     )
     if days == 0:
         return None
-    causes, evidence = _exemption_evidence(order)
+    causes, evidence = causes_evidence
     area_type = order.group.area.area_type
     exemption = rules.exemption(area_type=area_type, causes=causes) or ""
     technician = order.technician
@@ -135,7 +226,7 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
         liable = LiableParty.VENDOR
     else:
         liable = LiableParty.BRANCH
-    claim = Claim.objects.create(
+    claim = Claim(
         work_order=order,
         kind=kind,
         status=ClaimStatus.EXEMPT if exemption else ClaimStatus.PENDING_REVIEW,
@@ -161,20 +252,7 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
         if exemption
         else f"慢必赔：超时{days}天，补偿{amount}元，待审核"
     )
-    event_record(
-        order,
-        kind=EventKind.COMPENSATION,
-        by=by,
-        now=now,
-        reason=reason,
-        data={
-            "claim": claim.pk,
-            "amount": str(amount),
-            "days_late": days,
-            "exemption": exemption or None,
-        },
-    )
-    return claim
+    return claim, reason
 
 
 # --- audit -----------------------------------------------------------------------------

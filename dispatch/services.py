@@ -343,7 +343,9 @@ def auto_dispatch_run(*, now: datetime | None = None, by=None) -> RunResult:
         )
         urgent_first = (
             WorkOrder.objects.filter(
-                status=Status.PENDING, group__area__auto_dispatch_enabled=True
+                status=Status.PENDING,
+                group__area__auto_dispatch_enabled=True,
+                fault_hold=False,
             )
             .values("group__area_id")
             .annotate(rank=Min("queue_rank"), due=Min("deadline"))
@@ -398,6 +400,8 @@ def _dispatch_area(area_id: int, ctx: _Pass) -> None:
             .filter(
                 group_id__in=RegionGroup.objects.filter(area_id=area_id).values("id"),
                 status=Status.PENDING,
+                # held by a network fault (SPEC §13): never auto-dispatched
+                fault_hold=False,
             )
             .select_related("package_area", "customer")
             .order_by("queue_rank", "deadline", "accepted_at", "id")

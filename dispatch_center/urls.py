@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("workorders.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("complaints.api.urls")),
+    path("", include("network_faults.api.urls")),
     path("", include("payroll.api.urls")),
     path("", include("reports.api.urls")),
 ]

@@ -1,0 +1,20 @@
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from .services import faults_detect
+
+log = logging.getLogger("network_faults")
+
+
+@shared_task(name="network_faults.detect", ignore_result=True)
+def detect(package_area_id: int | None = None, product: str | None = None) -> list:
+    """Open suspected faults where repairs cluster (every minute; intake nudges
+    it for one cluster). Idempotent: a cluster opens one fault."""
+    opened = faults_detect(
+        now=timezone.now(), package_area_id=package_area_id, product=product
+    )
+    if opened:
+        log.info("network faults detected: %s", [f.number for f in opened])
+    return [f.number for f in opened]

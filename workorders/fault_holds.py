@@ -1,0 +1,612 @@
+"""Work-order side of network faults (SPEC §13): holds, links, intake probe.
+
+``network_faults`` (a higher app) decides; these services write the orders'
+fault fields, their timeline and history. Intake reads the holds and the
+detection count here, in one statement, and nudges the detection task by
+name when a cluster reaches its threshold: workorders never imports the app
+above it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from dispatch_center.caching import ProcessCache
+from dispatch_center.history import history_row, history_save
+from notifications.models import Channel
+from notifications.services import Message, notifications_enqueue, render
+from org.models import PackageArea
+
+from . import rules
+from .models import (
+    EventKind,
+    FaultDetectionRule,
+    FaultHold,
+    Kind,
+    Resolution,
+    Status,
+    WorkOrder,
+    WorkOrderEvent,
+)
+
+log = logging.getLogger("workorders")
+
+DETECT_TASK = "network_faults.detect"
+
+LINK_SMS = (
+    "【中国电信】您报修的故障是所在区域网络故障（{fault}）所致，我们正在抢修，"
+    "预计{eta}恢复，恢复后将短信通知您，无需重复报修。"
+)
+ETA_SMS = (
+    "【中国电信】网络故障（{fault}）的预计恢复时间调整为{eta}，给您带来不便，敬请谅解。"
+)
+RESTORED_SMS = (
+    "【中国电信】网络故障（{fault}）已于{at}恢复，您的报修单{number}已处理完毕；"
+    "如仍无法使用，请回复或拨打10000，我们将单独上门处理。"
+)
+
+
+# --- detection rules --------------------------------------------------------------
+
+_rules = ProcessCache("POLICY_CACHE_SECONDS")
+
+
+@dataclass(frozen=True)
+class DetectionRule:
+    min_repairs: int
+    window_minutes: int
+
+
+def detection_rules() -> dict[str, DetectionRule]:
+    """N and W per area type (admin: 故障自动发现规则), cached per process."""
+    return _rules.get(
+        None,
+        lambda: {
+            r.area_type: DetectionRule(r.min_repairs, r.window_minutes)
+            for r in FaultDetectionRule.objects.all()
+        },
+    )
+
+
+def detection_rule(area_type: str) -> DetectionRule:
+    default = FaultDetectionRule()
+    return detection_rules().get(
+        area_type, DetectionRule(default.min_repairs, default.window_minutes)
+    )
+
+
+# --- intake -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntakeProbe:
+    """What intake learns about network faults for one repair, in one query."""
+
+    fault_id: int | None
+    fault_number: str
+    confirmed: bool
+    eta: datetime | None
+    recent_repairs: int  # repairs of the product in the area within W, before this one
+    rule: DetectionRule
+
+
+def intake_probe(
+    package_area: PackageArea, product: str, accepted_at: datetime
+) -> IntakeProbe:
+    """The hold covering a new repair (if any) and the cluster count, one SELECT.
+
+    1. The hold: a suspected or confirmed fault whose scope holds the package
+       area and the product (or every product), started at or before the
+       entry time ("entered during it"); confirmed ones first.
+    2. The repairs of the same product in the same package area entered in
+       the W minutes up to the entry time (indexed range: ``wo_repair_cluster``).
+    """
+    rule = detection_rule(package_area.group.area.area_type)
+    holds = FaultHold.objects.filter(
+        package_area=OuterRef("pk"),
+        product__in=(product, ""),
+        since__lte=accepted_at,
+    ).order_by("-confirmed", "since", "pk")
+    recent = (
+        WorkOrder.objects.filter(
+            package_area=OuterRef("pk"),
+            product=product,
+            kind=Kind.REPAIR,
+            accepted_at__gte=accepted_at - timedelta(minutes=rule.window_minutes),
+            accepted_at__lte=accepted_at,
+        )
+        .order_by()
+        .values("package_area")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        PackageArea.objects.filter(pk=package_area.pk)
+        .annotate(
+            hold_fault=Subquery(holds.values("fault_id")[:1]),
+            hold_number=Subquery(holds.values("fault_number")[:1]),
+            hold_confirmed=Subquery(holds.values("confirmed")[:1]),
+            hold_eta=Subquery(holds.values("eta")[:1]),
+            recent=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0)),
+        )
+        .values("hold_fault", "hold_number", "hold_confirmed", "hold_eta", "recent")
+        .first()
+    )
+    return IntakeProbe(
+        fault_id=row["hold_fault"],
+        fault_number=row["hold_number"] or "",
+        confirmed=bool(row["hold_confirmed"]),
+        eta=row["hold_eta"],
+        recent_repairs=row["recent"],
+        rule=rule,
+    )
+
+
+def intake_link_fields(probe: IntakeProbe | None) -> dict:
+    """The order's fault fields when intake finds it inside a fault's scope."""
+    if probe is None or probe.fault_id is None:
+        return {}
+    return {"network_fault_id": probe.fault_id, "fault_hold": True}
+
+
+def intake_after_insert(
+    order: WorkOrder, probe: IntakeProbe | None, *, by, now: datetime
+) -> None:
+    """Record the link (timeline, SMS, CRM) or nudge detection, after the insert."""
+    if probe is None:
+        return
+    if probe.fault_id is not None:
+        _record_links(
+            [order],
+            fault_id=probe.fault_id,
+            fault_number=probe.fault_number,
+            by=by,
+            now=now,
+            reason=f"受理时在网络故障{probe.fault_number}范围内，已关联，暂不单独派单",
+            history=False,  # intake's own history row already carries the link
+        )
+        if probe.confirmed:
+            link_sms([order], fault_number=probe.fault_number, eta=probe.eta, now=now)
+        return
+    if probe.recent_repairs + 1 >= probe.rule.min_repairs:
+        area_id, product = order.package_area_id, order.product
+        transaction.on_commit(lambda: detection_nudge(area_id, product))
+
+
+def detection_nudge(package_area_id: int, product: str) -> None:
+    """Ask ``network_faults.detect`` to look at one cluster now (by task name).
+
+    Best effort, like the outbox nudge: with the broker down, the task's
+    every-minute run finds the cluster anyway.
+    """
+    from celery import current_app
+
+    kwargs = {"package_area_id": package_area_id, "product": product}
+    try:
+        if current_app.conf.task_always_eager:
+            current_app.tasks[DETECT_TASK].apply(kwargs=kwargs)
+        else:
+            current_app.send_task(DETECT_TASK, kwargs=kwargs, expires=60)
+    except Exception as exc:  # noqa: BLE001 - never fail an intake for a nudge
+        log.warning("detection nudge not sent (%s: %s)", exc.__class__.__name__, exc)
+
+
+# --- holds --------------------------------------------------------------------
+
+
+def fault_holds_set(
+    *,
+    fault_id: int,
+    fault_number: str,
+    package_area_ids: list[int],
+    product: str,
+    since: datetime,
+    confirmed: bool,
+    eta: datetime | None,
+) -> None:
+    """Put the fault's scope under hold (replacing its earlier rows)."""
+    FaultHold.objects.filter(fault_id=fault_id).delete()
+    FaultHold.objects.bulk_create(
+        [
+            FaultHold(
+                fault_id=fault_id,
+                package_area_id=pa,
+                product=product,
+                since=since,
+                confirmed=confirmed,
+                fault_number=fault_number,
+                eta=eta,
+            )
+            for pa in sorted(set(package_area_ids))
+        ]
+    )
+
+
+def fault_holds_clear(*, fault_id: int) -> None:
+    FaultHold.objects.filter(fault_id=fault_id).delete()
+
+
+# --- links --------------------------------------------------------------------
+
+
+def orders_link(
+    orders: list[WorkOrder],
+    *,
+    fault_id: int,
+    fault_number: str,
+    by,
+    now: datetime,
+    reason: str,
+    intercepted: bool = False,
+) -> list[WorkOrder]:
+    """Link open, unlinked repairs to a fault and hold them from dispatch.
+
+    Compare-and-set on ``network_fault IS NULL`` and an open status: an order
+    linked elsewhere, or closed meanwhile, is left out of the result.
+    """
+    ids = [o.pk for o in orders]
+    fields = {"network_fault_id": fault_id, "fault_hold": True}
+    if intercepted:
+        fields["fault_intercepted"] = True
+    with transaction.atomic():
+        won = set(
+            WorkOrder.objects.filter(
+                pk__in=ids,
+                network_fault__isnull=True,
+                kind=Kind.REPAIR,
+                status__in=rules.OPEN_STATES,
+            ).values_list("pk", flat=True)
+        )
+        WorkOrder.objects.filter(pk__in=won, network_fault__isnull=True).update(
+            updated_at=now, **fields
+        )
+        linked = [o for o in orders if o.pk in won]
+        for order in linked:
+            for attr, value in fields.items():
+                setattr(order, attr, value)
+        _record_links(
+            linked,
+            fault_id=fault_id,
+            fault_number=fault_number,
+            by=by,
+            now=now,
+            reason=reason,
+        )
+    return linked
+
+
+def _record_links(
+    orders, *, fault_id, fault_number, by, now, reason, history: bool = True
+) -> None:
+    from .services import actor_name
+
+    WorkOrderEvent.objects.bulk_create(
+        [
+            WorkOrderEvent(
+                order=o,
+                at=now,
+                kind=EventKind.NETWORK_FAULT,
+                actor=by,
+                actor_name=actor_name(by),
+                reason=reason,
+                data={
+                    "fault": fault_id,
+                    "fault_number": fault_number,
+                    "action": "link",
+                },
+            )
+            for o in orders
+        ]
+    )
+    if history:
+        history_save(
+            history_row(o, by=by, at=now, reason="关联网络故障") for o in orders
+        )
+    crm_fault_callbacks(orders, status="linked", fault_number=fault_number, now=now)
+
+
+def order_mark_intercepted(order: WorkOrder, *, by, now: datetime) -> WorkOrder:
+    """The hotline recorded this (already linked) call against its fault."""
+    from .services import event_record
+
+    WorkOrder.objects.filter(pk=order.pk).update(fault_intercepted=True, updated_at=now)
+    order.fault_intercepted = True
+    event_record(
+        order,
+        kind=EventKind.NETWORK_FAULT,
+        by=by,
+        now=now,
+        reason="10000号拦截：来电记入网络故障",
+        data={"fault": order.network_fault_id, "action": "intercept"},
+    )
+    return order
+
+
+def orders_release(
+    fault_id: int, *, by, now: datetime, reason: str, only_open: bool = True
+) -> list[WorkOrder]:
+    """Unlink a dismissed fault's repairs: back to normal dispatch."""
+    from .services import actor_name
+
+    with transaction.atomic():
+        qs = WorkOrder.objects.select_for_update().filter(network_fault_id=fault_id)
+        if only_open:
+            qs = qs.filter(status__in=rules.OPEN_STATES)
+        orders = list(qs.select_related("technician"))
+        WorkOrder.objects.filter(pk__in=[o.pk for o in orders]).update(
+            network_fault=None,
+            fault_hold=False,
+            fault_intercepted=False,
+            updated_at=now,
+        )
+        for o in orders:
+            o.network_fault_id, o.fault_hold, o.fault_intercepted = None, False, False
+        WorkOrderEvent.objects.bulk_create(
+            [
+                WorkOrderEvent(
+                    order=o,
+                    at=now,
+                    kind=EventKind.NETWORK_FAULT,
+                    actor=by,
+                    actor_name=actor_name(by),
+                    reason=reason,
+                    data={"fault": fault_id, "action": "release"},
+                )
+                for o in orders
+            ]
+        )
+        history_save(
+            history_row(o, by=by, at=now, reason="解除网络故障关联") for o in orders
+        )
+    return orders
+
+
+def orders_complete_restored(
+    fault_id: int,
+    *,
+    fault_number: str,
+    restored_at: datetime,
+    by,
+    now: datetime,
+    force_majeure_evidence: str = "",
+    batch: int = 1000,
+) -> list[WorkOrder]:
+    """Complete every open linked repair at the restoration time.
+
+    Through ``work_orders_transition`` (compare-and-set per order): a repair
+    a technician completed a moment earlier is left alone, completed once.
+    Suspended repairs cannot complete (lifecycle) and stay for the dispatcher.
+    """
+    from .services import Change, work_orders_transition
+
+    completable = {
+        s for s in rules.OPEN_STATES if rules.COMPLETED in rules.TRANSITIONS[s]
+    }
+    done: list[WorkOrder] = []
+    qs = (
+        WorkOrder.objects.filter(network_fault_id=fault_id, status__in=completable)
+        .select_related("customer", "technician", "group__area")
+        .order_by("pk")
+    )
+    orders = list(qs)
+    reason = f"网络故障{fault_number}已恢复，随故障竣工"
+    for start in range(0, len(orders), batch):
+        changes = [
+            Change(
+                order,
+                Status.COMPLETED,
+                reason,
+                {
+                    "completed_at": restored_at,
+                    "resolution": Resolution.NETWORK_FAULT,
+                    "fault_hold": False,
+                    "completion_note": reason,
+                    # a fault is the operator's: only force majeure with
+                    # evidence exempts its repairs from 慢必赔 (SPEC §13)
+                    "delay_cause": "force_majeure" if force_majeure_evidence else "",
+                    "completion_evidence": force_majeure_evidence,
+                },
+                EventKind.STATUS,
+                {"resolution": Resolution.NETWORK_FAULT, "fault": fault_id},
+            )
+            for order in orders[start : start + batch]
+        ]
+        done += [c.order for c in work_orders_transition(changes, by=by, now=now)]
+    return done
+
+
+def work_order_reopen_after_fault(
+    order: WorkOrder, *, note: str, by, now: datetime
+) -> WorkOrder:
+    """A repair closed by a fault's restoration whose problem remains (SPEC §13).
+
+    Back to ``pending`` as an individual repair (no hold), keeping its entry
+    time and deadlines; the fault link stays for the reports. Compare-and-set
+    on status and resolution: two reopen calls reopen it once.
+    """
+    from dispatch_center.errors import InvalidTransition
+
+    from .services import actor_name, work_order_sla_fields
+
+    if order.status != Status.COMPLETED or order.resolution != Resolution.NETWORK_FAULT:
+        raise InvalidTransition(
+            f"order {order.number} was not closed by a network fault's restoration"
+        )
+    fields = {
+        "completed_at": None,
+        "resolution": "",
+        "completion_note": "",
+        "fault_hold": False,
+        "technician": None,
+        "first_response_due": None,
+        "dispatch_flag": "",
+        "dispatch_flag_reason": "",
+    }
+    fields.update(work_order_sla_fields(order, Status.PENDING, fields))
+    with transaction.atomic():
+        changed = WorkOrder.objects.filter(
+            pk=order.pk, status=Status.COMPLETED, resolution=Resolution.NETWORK_FAULT
+        ).update(status=Status.PENDING, updated_at=now, **fields)
+        if not changed:
+            raise InvalidTransition(f"order {order.number} changed meanwhile: reload")
+        order.status = Status.PENDING
+        for attr, value in fields.items():
+            setattr(order, attr, value)
+        event = WorkOrderEvent.objects.create(
+            order=order,
+            at=now,
+            kind=EventKind.NETWORK_FAULT,
+            actor=by,
+            actor_name=actor_name(by),
+            from_status=Status.COMPLETED,
+            to_status=Status.PENDING,
+            reason=note or "网络故障恢复后问题仍在，转为单独修障",
+            data={"fault": order.network_fault_id, "action": "reopen"},
+        )
+        history_save([history_row(order, by=by, at=now, reason="故障恢复后复开")])
+        from .services import _crm_callbacks
+
+        _crm_callbacks([(order, event)], now)
+    return order
+
+
+def order_substitute_set(
+    order: WorkOrder, *, substitute: str, by, now: datetime
+) -> WorkOrder:
+    """Record a substitute offered to the customer (3G/4G替代, a loaned device)."""
+    from .services import event_record
+
+    with transaction.atomic():
+        WorkOrder.objects.filter(pk=order.pk).update(
+            substitute=substitute, updated_at=now
+        )
+        order.substitute = substitute
+        event_record(
+            order,
+            kind=EventKind.NETWORK_FAULT,
+            by=by,
+            now=now,
+            reason=f"替代措施：{substitute}",
+            data={"substitute": substitute},
+        )
+        history_save([history_row(order, by=by, at=now, reason="替代措施")])
+    return order
+
+
+# --- customer SMS and CRM callbacks --------------------------------------------
+
+
+def _eta_text(eta: datetime | None) -> str:
+    return f"{rules.local(eta):%m-%d %H:%M}" if eta else "尽快"
+
+
+def link_sms(orders, *, fault_number: str, eta: datetime | None, now: datetime) -> None:
+    """One SMS per linked customer and fault: the fault and its ETA."""
+    body = render("fault_link_sms", LINK_SMS, fault=fault_number, eta=_eta_text(eta))
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.SMS,
+                recipient=o.customer.phone,
+                topic="fault_link_sms",
+                body=body,
+                dedupe_key=f"fault-link-sms:{o.network_fault_id}:{o.pk}",
+                subject_type="work_order",
+                subject_id=o.pk,
+            )
+            for o in orders
+        ],
+        now=now,
+    )
+
+
+def eta_sms(orders, *, fault_id: int, fault_number: str, eta, now: datetime) -> None:
+    """A changed ETA, announced once per linked customer and ETA value."""
+    body = render("fault_eta_sms", ETA_SMS, fault=fault_number, eta=_eta_text(eta))
+    stamp = eta.isoformat() if eta else "none"
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.SMS,
+                recipient=o.customer.phone,
+                topic="fault_eta_sms",
+                body=body,
+                dedupe_key=f"fault-eta-sms:{fault_id}:{o.pk}:{stamp}",
+                subject_type="work_order",
+                subject_id=o.pk,
+            )
+            for o in orders
+        ],
+        now=now,
+    )
+
+
+def restored_sms(orders, *, fault_id: int, fault_number: str, restored_at, now) -> None:
+    at = f"{rules.local(restored_at):%m-%d %H:%M}"
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.SMS,
+                recipient=o.customer.phone,
+                topic="fault_restored_sms",
+                body=render(
+                    "fault_restored_sms",
+                    RESTORED_SMS,
+                    fault=fault_number,
+                    at=at,
+                    number=o.number,
+                ),
+                dedupe_key=f"fault-restored-sms:{fault_id}:{o.pk}",
+                subject_type="work_order",
+                subject_id=o.pk,
+            )
+            for o in orders
+        ],
+        now=now,
+    )
+
+
+def crm_fault_callbacks(
+    orders, *, status: str, fault_number: str, now: datetime
+) -> None:
+    """Tell the CRM a repair was linked to a fault (restoration is a status change)."""
+    url = settings.CRM_CALLBACK_URL
+    if not url:
+        return
+    notifications_enqueue(
+        [
+            Message(
+                channel=Channel.CRM_CALLBACK,
+                recipient=url,
+                topic="crm_status",
+                body=f"{o.crm_order_id} {status} {fault_number}",
+                dedupe_key=f"crm:fault-{status}:{o.network_fault_id}:{o.pk}",
+                payload={
+                    "crm_order_id": o.crm_order_id,
+                    "number": o.number,
+                    "status": o.status,
+                    "network_fault": fault_number,
+                    "network_fault_status": status,
+                    "at": now.isoformat(),
+                },
+                subject_type="work_order",
+                subject_id=o.pk,
+            )
+            for o in orders
+            if o.crm_order_id
+        ],
+        now=now,
+    )
+
+
+def linked_open_orders(fault_id: int):
+    return WorkOrder.objects.filter(
+        network_fault_id=fault_id, status__in=rules.OPEN_STATES
+    ).select_related("customer")
