@@ -339,7 +339,7 @@ def orders_release(
         qs = WorkOrder.objects.select_for_update().filter(network_fault_id=fault_id)
         if only_open:
             qs = qs.filter(status__in=rules.OPEN_STATES)
-        orders = list(qs.select_related("technician"))
+        orders = list(qs)
         WorkOrder.objects.filter(pk__in=[o.pk for o in orders]).update(
             network_fault=None,
             fault_hold=False,
