@@ -107,6 +107,7 @@ def _set_holds(fault: NetworkFault) -> None:
         since=fault.started_at,
         confirmed=fault.status == FaultStatus.CONFIRMED,
         eta=fault.eta,
+        owner_id=fault.owner_id,
     )
 
 

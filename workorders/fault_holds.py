@@ -210,6 +210,7 @@ def fault_holds_set(
     since: datetime,
     confirmed: bool,
     eta: datetime | None,
+    owner_id: int | None = None,
 ) -> None:
     """Put the fault's scope under hold (replacing its earlier rows)."""
     FaultHold.objects.filter(fault_id=fault_id).delete()
@@ -223,6 +224,7 @@ def fault_holds_set(
                 confirmed=confirmed,
                 fault_number=fault_number,
                 eta=eta,
+                owner_id=owner_id,
             )
             for pa in sorted(set(package_area_ids))
         ]
@@ -610,3 +612,13 @@ def linked_open_orders(fault_id: int):
     return WorkOrder.objects.filter(
         network_fault_id=fault_id, status__in=rules.OPEN_STATES
     ).select_related("customer")
+
+
+def fault_owners(fault_ids) -> dict[int, tuple[int | None, str, str]]:
+    """``{fault id: (owner user id, owner username, fault number)}`` of held faults."""
+    return {
+        fault_id: (owner_id, username or "", number)
+        for fault_id, owner_id, username, number in FaultHold.objects.filter(
+            fault_id__in=set(fault_ids)
+        ).values_list("fault_id", "owner_id", "owner__username", "fault_number")
+    }

@@ -597,6 +597,16 @@ class FaultHold(models.Model):
     confirmed = models.BooleanField(_("已确认"), default=False)
     fault_number = models.CharField(_("故障编号"), max_length=32)
     eta = models.DateTimeField(_("预计恢复时间"), null=True, blank=True)
+    # the fault's owner: the SLA scan raises a held repair's warnings and
+    # escalations to this person, once per fault and level
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
 
     class Meta:
         verbose_name = _("故障影响范围")

@@ -10,8 +10,16 @@ from workorders.services import CustomerIn, OrderIn, work_order_create
 _phones = itertools.count(13700000000)
 
 
-def repair(at: dt.datetime, *, package_area="P1", product="ftth_broadband", by=None,
-           phone=None, now=None, **extra):
+def repair(
+    at: dt.datetime,
+    *,
+    package_area="P1",
+    product="ftth_broadband",
+    by=None,
+    phone=None,
+    now=None,
+    **extra,
+):
     """A hotline repair entered at ``at`` (the clock must be at or after it)."""
     order, _ = work_order_create(
         data=OrderIn(

@@ -53,8 +53,16 @@ def test_declare_answers_201_with_the_contract_fields(dispatcher):
     assert body["status"] == "confirmed"
     assert body["package_areas"] == ["P1"]
     assert body["product"] is None
-    for key in ("id", "number", "cause", "started_at", "eta", "restored_at",
-                "linked_count", "intercepted_count"):
+    for key in (
+        "id",
+        "number",
+        "cause",
+        "started_at",
+        "eta",
+        "restored_at",
+        "linked_count",
+        "intercepted_count",
+    ):
         assert key in body
     assert body["linked_count"] == 0
 
@@ -143,7 +151,9 @@ def test_confirm_dismiss_and_eta_codes(dispatcher, hotline):
     assert no_reason.status_code == 400 and "reason" in no_reason.json()
     hotline_repair(hotline, "R-0005")
     eta = dispatcher.post(
-        f"{FAULTS}{fault['id']}/eta/", {"eta": "2026-11-16T16:00:00+08:00"}, format="json"
+        f"{FAULTS}{fault['id']}/eta/",
+        {"eta": "2026-11-16T16:00:00+08:00"},
+        format="json",
     )
     assert eta.status_code == 200
     assert eta.json()["eta"].startswith("2026-11-16T16:00:00")
@@ -163,7 +173,10 @@ def test_list_filters_and_district_scope(dispatcher, org):
     assert mine["count"] == 1 and mine["results"][0]["package_areas"] == ["P3"]
     other = NetworkFault.objects.get(package_areas__code="P1")
     assert scoped.get(f"{FAULTS}{other.pk}/").status_code == 404
-    assert scoped.post(f"{FAULTS}{other.pk}/restore/", {}, format="json").status_code == 404
+    assert (
+        scoped.post(f"{FAULTS}{other.pk}/restore/", {}, format="json").status_code
+        == 404
+    )
     refused = declare(scoped, package_areas=["P1"])
     assert refused.status_code == 400 and "package_areas" in refused.json()
 
@@ -171,20 +184,30 @@ def test_list_filters_and_district_scope(dispatcher, org):
 def test_substitute_is_recorded_on_the_repair(dispatcher, hotline):
     order = hotline_repair(hotline, "R-0006").json()
     response = hotline.post(
-        f"{ORDERS}{order['id']}/substitute/", {"substitute": "借用4G路由器"}, format="json"
+        f"{ORDERS}{order['id']}/substitute/",
+        {"substitute": "借用4G路由器"},
+        format="json",
     )
     assert response.status_code == 200
     assert response.json()["substitute"] == "借用4G路由器"
-    assert WorkOrder.objects.get(pk=order["id"]).events.filter(
-        reason__contains="借用4G路由器"
-    ).exists()
+    assert (
+        WorkOrder.objects.get(pk=order["id"])
+        .events.filter(reason__contains="借用4G路由器")
+        .exists()
+    )
 
 
-def test_technician_cannot_complete_with_the_fault_resolution(dispatcher, hotline, tech1):
+def test_technician_cannot_complete_with_the_fault_resolution(
+    dispatcher, hotline, tech1
+):
     order = hotline_repair(hotline, "R-0007", package_area="P2").json()
-    dispatcher.post(f"{ORDERS}{order['id']}/dispatch/", {"technician": "T1"}, format="json")
+    dispatcher.post(
+        f"{ORDERS}{order['id']}/dispatch/", {"technician": "T1"}, format="json"
+    )
     response = tech1.post(
-        f"{ORDERS}{order['id']}/complete/", {"resolution": "network_fault"}, format="json"
+        f"{ORDERS}{order['id']}/complete/",
+        {"resolution": "network_fault"},
+        format="json",
     )
     assert response.status_code == 400 and "resolution" in response.json()
     assert WorkOrder.objects.get(pk=order["id"]).status == Status.DISPATCHED

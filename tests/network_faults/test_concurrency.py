@@ -72,12 +72,18 @@ def test_restoration_racing_a_technician_completes_the_repair_once(org):
         pytest.skip("needs PostgreSQL")
     dispatcher = make_user("disp-race", "dispatcher")
     fault = fault_declare(
-        package_areas=["P1"], product="", cause="PON口故障",
-        started_at=T0, by=dispatcher, now=T0,
+        package_areas=["P1"],
+        product="",
+        cause="PON口故障",
+        started_at=T0,
+        by=dispatcher,
+        now=T0,
     )
     order = repair(T0 + dt.timedelta(minutes=5))
     technician = Technician.objects.get(code="T1")
-    work_order_dispatch(order, technician=technician, by=dispatcher, now=T0 + dt.timedelta(minutes=6))
+    work_order_dispatch(
+        order, technician=technician, by=dispatcher, now=T0 + dt.timedelta(minutes=6)
+    )
     tech_user = technician.user
     work_order_accept(order, by=tech_user, now=T0 + dt.timedelta(minutes=7))
     others = [repair(T0 + dt.timedelta(minutes=9)) for _ in range(3)]
@@ -92,7 +98,9 @@ def test_restoration_racing_a_technician_completes_the_repair_once(org):
 
     errors = run_together(
         technician_completes,
-        lambda: fault_restore(NetworkFault.objects.get(pk=fault.pk), restored_at=at, by=dispatcher, now=at),
+        lambda: fault_restore(
+            NetworkFault.objects.get(pk=fault.pk), restored_at=at, by=dispatcher, now=at
+        ),
     )
     assert errors == []
     done = WorkOrder.objects.get(pk=order.pk)

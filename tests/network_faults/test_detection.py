@@ -70,11 +70,16 @@ def test_installs_do_not_count(org):
 
     work_order_create(
         data=OrderIn(
-            source="crm", kind="install", product="ftth_broadband",
-            customer=CustomerIn(name="新装", phone="13600000000"), address="x",
-            package_area="P1", accepted_at=T0 + minutes(5),
+            source="crm",
+            kind="install",
+            product="ftth_broadband",
+            customer=CustomerIn(name="新装", phone="13600000000"),
+            address="x",
+            package_area="P1",
+            accepted_at=T0 + minutes(5),
         ),
-        by=None, now=T0 + minutes(5),
+        by=None,
+        now=T0 + minutes(5),
     )
     assert faults_detect(now=T0 + minutes(6)) == []
 
@@ -115,7 +120,9 @@ def test_detection_alerts_dispatchers_once(org):
         repair(T0 + minutes(i))
     faults_detect(now=T0 + minutes(5))
     faults_detect(now=T0 + minutes(6))
-    alerts = Notification.objects.filter(topic="fault_suspected", recipient_user_id=dispatcher.pk)
+    alerts = Notification.objects.filter(
+        topic="fault_suspected", recipient_user_id=dispatcher.pk
+    )
     assert alerts.count() == 1
 
 
@@ -124,7 +131,9 @@ def test_a_dismissed_cluster_does_not_open_again_for_the_same_repairs(org):
     orders = [repair(T0 + minutes(i)) for i in range(5)]
     [fault] = faults_detect(now=T0 + minutes(5))
 
-    fault_dismiss(fault, reason="用户终端批量问题，非网络故障", by=by, now=T0 + minutes(8))
+    fault_dismiss(
+        fault, reason="用户终端批量问题，非网络故障", by=by, now=T0 + minutes(8)
+    )
 
     assert faults_detect(now=T0 + minutes(9)) == []
     released = WorkOrder.objects.filter(pk__in=[o.pk for o in orders])

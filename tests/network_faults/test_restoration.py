@@ -80,8 +80,12 @@ def test_linked_repairs_are_never_auto_dispatched(declared):
 
 def test_earlier_open_repairs_can_be_linked_once_each(declared, dispatcher_by):
     earlier = repair(T0 - minutes(30), now=T0 + minutes(20))
-    linked = fault_link(declared, orders=[earlier], by=dispatcher_by, now=T0 + minutes(21))
-    again = fault_link(declared, orders=[earlier], by=dispatcher_by, now=T0 + minutes(22))
+    linked = fault_link(
+        declared, orders=[earlier], by=dispatcher_by, now=T0 + minutes(21)
+    )
+    again = fault_link(
+        declared, orders=[earlier], by=dispatcher_by, now=T0 + minutes(22)
+    )
     assert [o.pk for o in linked] == [earlier.pk] and again == []
     assert sms("fault_link_sms").count() == 1
 
@@ -101,12 +105,24 @@ def test_changed_eta_is_announced_once(declared, dispatcher_by):
     assert sms("fault_eta_sms").count() == 1
 
 
-def test_two_restorations_complete_each_repair_once_and_text_once(declared, dispatcher_by):
+def test_two_restorations_complete_each_repair_once_and_text_once(
+    declared, dispatcher_by
+):
     orders = [repair(T0 + minutes(20 + i)) for i in range(3)]
     restored_at = T0 + dt.timedelta(hours=3)
 
-    fault_restore(declared, restored_at=restored_at, by=dispatcher_by, now=restored_at + minutes(5))
-    fault_restore(declared, restored_at=restored_at, by=dispatcher_by, now=restored_at + minutes(9))
+    fault_restore(
+        declared,
+        restored_at=restored_at,
+        by=dispatcher_by,
+        now=restored_at + minutes(5),
+    )
+    fault_restore(
+        declared,
+        restored_at=restored_at,
+        by=dispatcher_by,
+        now=restored_at + minutes(9),
+    )
 
     declared.refresh_from_db()
     assert declared.status == FaultStatus.RESTORED
@@ -132,7 +148,9 @@ def test_confirming_a_suspected_fault_texts_its_linked_customers(org, dispatcher
         repair(T0 + minutes(i))
     [fault] = faults_detect(now=T0 + minutes(5))
     assert sms("fault_link_sms").count() == 0
-    fault_confirm(fault, by=dispatcher_by, eta=T0 + dt.timedelta(hours=2), now=T0 + minutes(6))
+    fault_confirm(
+        fault, by=dispatcher_by, eta=T0 + dt.timedelta(hours=2), now=T0 + minutes(6)
+    )
     assert sms("fault_link_sms").count() == 5
     assert repair(T0 + minutes(7)).network_fault_id == fault.pk
 
@@ -143,7 +161,12 @@ def test_reopen_sends_the_repair_back_with_its_entry_time(declared, dispatcher_b
     fault_restore(declared, restored_at=restored_at, by=dispatcher_by, now=restored_at)
     order.refresh_from_db()
 
-    order_reopen(order, note="客户反映仍无法上网", by=dispatcher_by, now=restored_at + minutes(30))
+    order_reopen(
+        order,
+        note="客户反映仍无法上网",
+        by=dispatcher_by,
+        now=restored_at + minutes(30),
+    )
 
     order.refresh_from_db()
     assert order.status == Status.PENDING
@@ -151,7 +174,9 @@ def test_reopen_sends_the_repair_back_with_its_entry_time(declared, dispatcher_b
     assert order.completed_at is None and order.resolution == ""
     assert not order.fault_hold
     with pytest.raises(InvalidTransition):
-        order_reopen(order, note="again", by=dispatcher_by, now=restored_at + minutes(31))
+        order_reopen(
+            order, note="again", by=dispatcher_by, now=restored_at + minutes(31)
+        )
     auto_dispatch_run(now=restored_at + minutes(32))
     order.refresh_from_db()
     assert order.status == Status.DISPATCHED
@@ -160,8 +185,12 @@ def test_reopen_sends_the_repair_back_with_its_entry_time(declared, dispatcher_b
 def test_slow_repair_compensation_on_a_fault_lasting_past_midnight(dispatcher_by):
     # entered Mon 10:00 (before 16:00): due Mon 23:59:59; restored Tue 08:00
     fault = fault_declare(
-        package_areas=["P1"], product="", cause="光缆被挖断",
-        started_at=T0, by=dispatcher_by, now=T0,
+        package_areas=["P1"],
+        product="",
+        cause="光缆被挖断",
+        started_at=T0,
+        by=dispatcher_by,
+        now=T0,
     )
     order = repair(local_time(2026, 11, 16, 10, 0))
     assert order.is_same_day and order.network_fault_id == fault.pk
@@ -175,10 +204,16 @@ def test_slow_repair_compensation_on_a_fault_lasting_past_midnight(dispatcher_by
 
 def test_force_majeure_with_evidence_exempts_a_fault_repair(dispatcher_by):
     fault = fault_declare(
-        package_areas=["P1"], product="", cause="台风致光缆中断",
-        started_at=T0, by=dispatcher_by, now=T0,
+        package_areas=["P1"],
+        product="",
+        cause="台风致光缆中断",
+        started_at=T0,
+        by=dispatcher_by,
+        now=T0,
     )
-    type(fault).objects.filter(pk=fault.pk).update(force_majeure_evidence="气象台台风红色预警")
+    type(fault).objects.filter(pk=fault.pk).update(
+        force_majeure_evidence="气象台台风红色预警"
+    )
     order = repair(local_time(2026, 11, 16, 10, 0))
     restored_at = local_time(2026, 11, 17, 8, 0)
     fault_restore(fault, restored_at=restored_at, by=dispatcher_by, now=restored_at)
@@ -189,7 +224,12 @@ def test_force_majeure_with_evidence_exempts_a_fault_repair(dispatcher_by):
 
 def test_restoration_just_before_midnight_owes_nothing(dispatcher_by):
     fault = fault_declare(
-        package_areas=["P1"], product="", cause="断电", started_at=T0, by=dispatcher_by, now=T0,
+        package_areas=["P1"],
+        product="",
+        cause="断电",
+        started_at=T0,
+        by=dispatcher_by,
+        now=T0,
     )
     order = repair(local_time(2026, 11, 16, 10, 0))
     restored_at = local_time(2026, 11, 16, 23, 59, 59)
