@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("compensation/", include("compensation.urls")),
+    path("console/faults/", include("network_faults.urls")),
     path("console/", include("console.urls")),
     path("reports/", include("reports.urls")),
     path("healthz", healthz, name="healthz"),
