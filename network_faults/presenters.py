@@ -12,7 +12,11 @@ def fault_map(fault, linked) -> dict | None:
         for a in fault.package_areas.all()
         if a.lat is not None and a.lng is not None
     ]
-    orders = [(o.number, o.lat, o.lng) for o in linked if o.lat is not None and o.lng is not None]
+    orders = [
+        (o.number, o.lat, o.lng)
+        for o in linked
+        if o.lat is not None and o.lng is not None
+    ]
     points = areas + orders
     if not points:
         return None

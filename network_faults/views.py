@@ -55,7 +55,8 @@ def _apply(request, call, ok: str) -> bool:
         return False
     except (DomainError, Forbidden) as exc:
         messages.error(
-            request, _("操作未完成：%(detail)s") % {"detail": getattr(exc, "detail", exc)}
+            request,
+            _("操作未完成：%(detail)s") % {"detail": getattr(exc, "detail", exc)},
         )
         return False
     messages.success(request, ok)
@@ -118,7 +119,8 @@ def fault_action(request, pk, action):
         _apply(
             request,
             lambda: services.fault_confirm(fault, by=by, eta=eta),
-            _("已确认网络故障%(n)s，影响范围内的报修将关联，不单独派单。") % {"n": fault.number},
+            _("已确认网络故障%(n)s，影响范围内的报修将关联，不单独派单。")
+            % {"n": fault.number},
         )
     elif action == "dismiss":
         _apply(
@@ -168,7 +170,9 @@ def _customers_for(user, query: str) -> list[Customer]:
         .values_list("customer__phone", flat=True)
         .first()
     )
-    return list(Customer.objects.filter(phone=hit or query).select_related("package_area")[:5])
+    return list(
+        Customer.objects.filter(phone=hit or query).select_related("package_area")[:5]
+    )
 
 
 @require_GET
@@ -184,7 +188,13 @@ def hotline_banner(request):
             WorkOrder.objects.filter(
                 customer__phone=customer.phone,
                 network_fault__in=[f.pk for f in faults],
-                status__in=("pending", "dispatched", "accepted", "appointed", "on_site"),
+                status__in=(
+                    "pending",
+                    "dispatched",
+                    "accepted",
+                    "appointed",
+                    "on_site",
+                ),
             ).values_list("network_fault_id", flat=True)
         )
     rows = [
@@ -239,4 +249,3 @@ def intercept(request, pk):
     qs = QueryDict(mutable=True)
     qs["q"] = phone
     return redirect(f"{reverse('console-hotline')}?{qs.urlencode()}")
-

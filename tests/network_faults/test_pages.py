@@ -55,7 +55,9 @@ def test_confirm_from_the_panel_then_restore_from_the_fault_page(client, suspect
     assert page.count('data-order="') == 5 and "故障地图" in page
     client.post(f"/console/faults/{suspected.pk}/restore/")
     assert set(
-        WorkOrder.objects.filter(network_fault=suspected).values_list("status", flat=True)
+        WorkOrder.objects.filter(network_fault=suspected).values_list(
+            "status", flat=True
+        )
     ) == {Status.COMPLETED}
 
 
@@ -70,9 +72,13 @@ def test_dismiss_without_reason_is_refused_with_a_message(client, suspected):
 def test_hotline_lookup_shows_the_fault_first_and_intercepts_the_call(client, org):
     by = make_user("d-decl", "dispatcher")
     fault = fault_declare(
-        package_areas=["P1"], product="", cause="PON口故障",
-        started_at=NOW - dt.timedelta(hours=1), eta=local_time(2026, 11, 16, 15, 30),
-        by=by, now=NOW,
+        package_areas=["P1"],
+        product="",
+        cause="PON口故障",
+        started_at=NOW - dt.timedelta(hours=1),
+        eta=local_time(2026, 11, 16, 15, 30),
+        by=by,
+        now=NOW,
     )
     earlier = repair(NOW - dt.timedelta(hours=2), phone="13955550000", now=NOW)
     client.force_login(make_user("agent-x", "hotline_agent"))
@@ -84,8 +90,13 @@ def test_hotline_lookup_shows_the_fault_first_and_intercepts_the_call(client, or
 
     response = client.post(
         f"/console/faults/{fault.pk}/intercept/",
-        {"phone": "13955550000", "name": "客户", "address": "通灌北路 1 号",
-         "product": "ftth_broadband", "package_area": "P1"},
+        {
+            "phone": "13955550000",
+            "name": "客户",
+            "address": "通灌北路 1 号",
+            "product": "ftth_broadband",
+            "package_area": "P1",
+        },
     )
     assert response.status_code == 302
     call = WorkOrder.objects.exclude(pk=earlier.pk).get(customer__phone="13955550000")
