@@ -1426,6 +1426,7 @@ class Command(BaseCommand):
             call_command(
                 "compensation_backfill", "--settle-before", settle, stdout=self.stdout
             )
+        call_command("seed_faults", "--now", now.isoformat(), stdout=self.stdout)
         self.stdout.write(f"完成 done in {_time.monotonic() - started:.1f}s\n")
         call_command("demo_logins", stdout=self.stdout)
 
