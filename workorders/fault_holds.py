@@ -14,9 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
 
 from dispatch_center.caching import ProcessCache
 from dispatch_center.history import history_row, history_save
@@ -97,6 +95,26 @@ class IntakeProbe:
     rule: DetectionRule
 
 
+def _probe_sql() -> str:
+    """One statement: the covering hold's fault (if any) and the cluster count.
+
+    Hand-written (and portable: SQLite and PostgreSQL) because it runs on
+    every repair intake: the ORM's compilation of the same query with its
+    subqueries cost more CPU than the database spent answering it.
+    """
+    qn = connection.ops.quote_name
+    wo, hold = qn(WorkOrder._meta.db_table), qn(FaultHold._meta.db_table)
+    return (
+        f"SELECT h.fault_id, (SELECT COUNT(*) FROM {wo} w"
+        " WHERE w.package_area_id = %s AND w.product = %s AND w.kind = %s"
+        " AND w.accepted_at >= %s AND w.accepted_at <= %s)"
+        " FROM (SELECT 1 AS one) o LEFT JOIN"
+        f" (SELECT fault_id FROM {hold} WHERE package_area_id = %s"
+        " AND product IN (%s, '') AND since <= %s"
+        " ORDER BY confirmed DESC, since ASC, id ASC LIMIT 1) h ON 1 = 1"
+    )
+
+
 def intake_probe(
     package_area: PackageArea, product: str, accepted_at: datetime
 ) -> IntakeProbe:
@@ -107,44 +125,40 @@ def intake_probe(
        entry time ("entered during it"); confirmed ones first.
     2. The repairs of the same product in the same package area entered in
        the W minutes up to the entry time (indexed range: ``wo_repair_cluster``).
+    Only a repair inside a fault's scope reads the hold's details (a second
+    statement, on a path that writes its link and SMS anyway).
     """
     rule = detection_rule(package_area.group.area.area_type)
-    holds = FaultHold.objects.filter(
-        package_area=OuterRef("pk"),
-        product__in=(product, ""),
-        since__lte=accepted_at,
-    ).order_by("-confirmed", "since", "pk")
-    recent = (
-        WorkOrder.objects.filter(
-            package_area=OuterRef("pk"),
-            product=product,
-            kind=Kind.REPAIR,
-            accepted_at__gte=accepted_at - timedelta(minutes=rule.window_minutes),
-            accepted_at__lte=accepted_at,
+    adapt = connection.ops.adapt_datetimefield_value
+    since = accepted_at - timedelta(minutes=rule.window_minutes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _probe_sql(),
+            [
+                package_area.pk,
+                product,
+                Kind.REPAIR.value,
+                adapt(since),
+                adapt(accepted_at),
+                package_area.pk,
+                product,
+                adapt(accepted_at),
+            ],
         )
-        .order_by()
-        .values("package_area")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    row = (
-        PackageArea.objects.filter(pk=package_area.pk)
-        .annotate(
-            hold_fault=Subquery(holds.values("fault_id")[:1]),
-            hold_number=Subquery(holds.values("fault_number")[:1]),
-            hold_confirmed=Subquery(holds.values("confirmed")[:1]),
-            hold_eta=Subquery(holds.values("eta")[:1]),
-            recent=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0)),
+        fault_id, recent = cursor.fetchone()
+    hold = None
+    if fault_id is not None:
+        hold = (
+            FaultHold.objects.filter(fault_id=fault_id, package_area=package_area)
+            .values("fault_number", "confirmed", "eta")
+            .first()
         )
-        .values("hold_fault", "hold_number", "hold_confirmed", "hold_eta", "recent")
-        .first()
-    )
     return IntakeProbe(
-        fault_id=row["hold_fault"],
-        fault_number=row["hold_number"] or "",
-        confirmed=bool(row["hold_confirmed"]),
-        eta=row["hold_eta"],
-        recent_repairs=row["recent"],
+        fault_id=fault_id if hold else None,
+        fault_number=hold["fault_number"] if hold else "",
+        confirmed=bool(hold and hold["confirmed"]),
+        eta=hold["eta"] if hold else None,
+        recent_repairs=recent,
         rule=rule,
     )
 
