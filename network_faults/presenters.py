@@ -22,12 +22,15 @@ def fault_map(fault, linked) -> dict | None:
         return None
     lats = [p[1] for p in points]
     lngs = [p[2] for p in points]
+    # at least ~500 m across, centred: one package area sits in the middle
     span_lat = max(max(lats) - min(lats), 0.005)
     span_lng = max(max(lngs) - min(lngs), 0.005)
+    low_lat = (max(lats) + min(lats) - span_lat) / 2
+    low_lng = (max(lngs) + min(lngs) - span_lng) / 2
 
     def xy(lat, lng):
-        x = PAD + (lng - min(lngs)) / span_lng * (WIDTH - 2 * PAD)
-        y = HEIGHT - PAD - (lat - min(lats)) / span_lat * (HEIGHT - 2 * PAD)
+        x = PAD + (lng - low_lng) / span_lng * (WIDTH - 2 * PAD)
+        y = HEIGHT - PAD - (lat - low_lat) / span_lat * (HEIGHT - 2 * PAD)
         return round(x, 1), round(y, 1)
 
     return {
@@ -36,3 +39,19 @@ def fault_map(fault, linked) -> dict | None:
         "areas": [{"label": c, "xy": xy(lat, lng)} for c, lat, lng in areas],
         "orders": [{"label": n, "xy": xy(lat, lng)} for n, lat, lng in orders],
     }
+
+
+def fault_timeline(events) -> list[dict]:
+    """Timeline lines with the status shown in words."""
+    from .models import FaultStatus
+
+    labels = dict(FaultStatus.choices)
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor_name,
+            "reason": e.reason,
+            "status": labels.get(e.to_status, ""),
+        }
+        for e in events
+    ]

@@ -99,7 +99,7 @@ def fault_page(request, pk):
             "fault": fault,
             "areas": list(fault.package_areas.select_related("group__area")),
             "linked": linked,
-            "events": fault.events.order_by("at", "id"),
+            "events": presenters.fault_timeline(fault.events.order_by("at", "id")),
             "map": presenters.fault_map(fault, linked),
             "can_act": has_role(request.user, *ACTORS),
         },

@@ -52,11 +52,15 @@ def seed_faults(*, now) -> list[str]:
     with transaction.atomic():
         for i in range(5):
             at = now - timedelta(minutes=25 - 4 * i)
-            work_order_create(data=_repair(suspected_area, at, i, "疑似"), by=None, now=at)
+            work_order_create(
+                data=_repair(suspected_area, at, i, "疑似"), by=None, now=at
+            )
         for fault in faults_detect(
             now=now, package_area_id=suspected_area.pk, product="ftth_broadband"
         ):
-            NetworkFault.objects.filter(pk=fault.pk).update(cause=f"{MARK}：{fault.cause}")
+            NetworkFault.objects.filter(pk=fault.pk).update(
+                cause=f"{MARK}：{fault.cause}"
+            )
             created.append(fault.number)
         fault = fault_declare(
             package_areas=[confirmed_area.code],
@@ -90,4 +94,6 @@ class Command(BaseCommand):
         if numbers:
             self.stdout.write(f"网络故障 network faults: {', '.join(numbers)}")
         else:
-            self.stdout.write("网络故障: 已有演示故障，跳过 (demo faults present: skipped)")
+            self.stdout.write(
+                "网络故障: 已有演示故障，跳过 (demo faults present: skipped)"
+            )
