@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from celery import current_app
 
+from dispatch.services import auto_dispatch_run
 from network_faults.models import FaultStatus, NetworkFault
 from network_faults.services import fault_dismiss, faults_detect
 from network_faults.tasks import detect
@@ -138,6 +139,9 @@ def test_a_dismissed_cluster_does_not_open_again_for_the_same_repairs(org):
     assert faults_detect(now=T0 + minutes(9)) == []
     released = WorkOrder.objects.filter(pk__in=[o.pk for o in orders])
     assert all(o.network_fault_id is None and not o.fault_hold for o in released)
+    # released to normal dispatch
+    auto_dispatch_run(now=T0 + minutes(8))
+    assert released.filter(status="dispatched").exists()
     # five new repairs after the dismissal are a new cluster
     for i in range(5):
         repair(T0 + minutes(10 + i))

@@ -235,3 +235,20 @@ def test_restoration_just_before_midnight_owes_nothing(dispatcher_by):
     restored_at = local_time(2026, 11, 16, 23, 59, 59)
     fault_restore(fault, restored_at=restored_at, by=dispatcher_by, now=restored_at)
     assert not Claim.objects.filter(work_order=order).exists()
+
+
+def test_crm_hears_about_linked_and_restored_repairs(declared, dispatcher_by, settings):
+    settings.CRM_CALLBACK_URL = "https://crm.example/callback"
+    order = repair(T0 + minutes(20), crm_order_id="CRM-F-1")
+    restored_at = T0 + dt.timedelta(hours=3)
+    fault_restore(declared, restored_at=restored_at, by=dispatcher_by, now=restored_at)
+    payloads = [
+        n.payload
+        for n in Notification.objects.filter(topic="crm_status", subject_id=order.pk)
+    ]
+    assert {"crm_order_id": "CRM-F-1", "network_fault_status": "linked"}.items() <= (
+        payloads[0].items()
+    )
+    assert payloads[0]["network_fault"] == declared.number
+    assert payloads[1]["status"] == "completed"
+    assert len(payloads) == 2

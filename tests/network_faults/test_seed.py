@@ -16,6 +16,8 @@ def test_seed_faults_is_idempotent_and_complete(org):
     assert seed_faults(now=now) == []
     suspected = NetworkFault.objects.get(status=FaultStatus.SUSPECTED)
     confirmed = NetworkFault.objects.get(status=FaultStatus.CONFIRMED)
-    assert WorkOrder.objects.filter(network_fault=suspected, fault_hold=True).count() == 5
+    assert (
+        WorkOrder.objects.filter(network_fault=suspected, fault_hold=True).count() == 5
+    )
     linked = WorkOrder.objects.filter(network_fault=confirmed)
     assert linked.count() == 6 and linked.filter(fault_intercepted=True).count() == 2
