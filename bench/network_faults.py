@@ -50,6 +50,7 @@ from bench._pg import Postgres  # noqa: E402
 TARGET_RESTORE_S = 10.0
 TARGET_DETECTION_MS = 5.0
 PACKAGE_AREAS = 200
+PROFILE = "--profile" in sys.argv
 
 
 def org() -> dict:
@@ -154,9 +155,23 @@ def restoration(linked: int, by) -> dict:
     intake_s = time.perf_counter() - started
     assert WorkOrder.objects.filter(network_fault=fault).count() == linked
     restored_at = timezone.now()
+    load_before = os.getloadavg()[0]
+    cpu = time.process_time()
     started = time.perf_counter()
+    if PROFILE:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     fault_restore(fault, restored_at=restored_at, by=by)
     restore_s = time.perf_counter() - started
+    restore_cpu_s = time.process_time() - cpu
+    if PROFILE:
+        profiler.disable()
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(
+            25
+        )
     completed = WorkOrder.objects.filter(network_fault=fault, status=Status.COMPLETED)
     sms = Notification.objects.filter(topic="fault_restored_sms")
     first = (
@@ -174,6 +189,8 @@ def restoration(linked: int, by) -> dict:
         "linked": linked,
         "intake_s": round(intake_s, 2),
         "restore_s": round(restore_s, 3),
+        "restore_cpu_s_this_process": round(restore_cpu_s, 3),
+        "load_average_1min": round(load_before, 1),
         "second_restore_ms": round(again_s * 1000, 1),
         "completed": first[0],
         "restoration_sms": first[1],
