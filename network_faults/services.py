@@ -206,6 +206,16 @@ def faults_detect(
     return opened
 
 
+def held_orders_release_stale(*, now: datetime | None = None) -> int:
+    """Release repairs held by a fault that is no longer open (a race with
+    restoration or dismissal); run with every detection pass."""
+    now = now or timezone.now()
+    open_ids = NetworkFault.objects.filter(status__in=rules.OPEN).values_list(
+        "pk", flat=True
+    )
+    return len(fault_holds.orders_release_stale(list(open_ids), by=None, now=now))
+
+
 def _detect_one(package_area_id: int, product: str, rule, now) -> NetworkFault | None:
     from workorders.models import FaultHold
 

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from .services import faults_detect
+from .services import faults_detect, held_orders_release_stale
 
 log = logging.getLogger("network_faults")
 
@@ -17,4 +17,8 @@ def detect(package_area_id: int | None = None, product: str | None = None) -> li
     )
     if opened:
         log.info("network faults detected: %s", [f.number for f in opened])
+    if package_area_id is None:
+        released = held_orders_release_stale()
+        if released:
+            log.info("released %s repairs held by ended faults", released)
     return [f.number for f in opened]

@@ -328,6 +328,47 @@ def _record_links(
     crm_fault_callbacks(orders, status="linked", fault_number=fault_number, now=now)
 
 
+def orders_release_stale(open_fault_ids, *, by, now: datetime) -> list[WorkOrder]:
+    """Held repairs whose fault is no longer open go back to normal dispatch.
+
+    An intake that read a fault's hold just before its restoration committed
+    links its repair after the restoration's completions: without this sweep
+    that repair would stay held forever. Held repairs are few; the scan reads
+    only them.
+    """
+    from .services import actor_name
+
+    with transaction.atomic():
+        stale = list(
+            WorkOrder.objects.select_for_update(skip_locked=True)
+            .filter(fault_hold=True)
+            .exclude(network_fault_id__in=list(open_fault_ids))
+        )
+        if not stale:
+            return []
+        WorkOrder.objects.filter(pk__in=[o.pk for o in stale], fault_hold=True).update(
+            fault_hold=False, updated_at=now
+        )
+        for o in stale:
+            o.fault_hold = False
+        WorkOrderEvent.objects.bulk_create(
+            [
+                WorkOrderEvent(
+                    order=o,
+                    at=now,
+                    kind=EventKind.NETWORK_FAULT,
+                    actor=by,
+                    actor_name=actor_name(by),
+                    reason="关联的网络故障已结束，转为单独修障",
+                    data={"fault": o.network_fault_id, "action": "release_stale"},
+                )
+                for o in stale
+            ]
+        )
+        history_save(history_row(o, by=by, at=now, reason="故障已结束") for o in stale)
+    return stale
+
+
 def order_mark_intercepted(order: WorkOrder, *, by, now: datetime) -> WorkOrder:
     """The hotline recorded this (already linked) call against its fault."""
     from .services import event_record

@@ -252,3 +252,20 @@ def test_crm_hears_about_linked_and_restored_repairs(declared, dispatcher_by, se
     assert payloads[0]["network_fault"] == declared.number
     assert payloads[1]["status"] == "completed"
     assert len(payloads) == 2
+
+
+def test_a_repair_linked_after_restoration_is_released_by_the_next_pass(
+    declared, dispatcher_by
+):
+    restored_at = T0 + dt.timedelta(hours=3)
+    fault_restore(declared, restored_at=restored_at, by=dispatcher_by, now=restored_at)
+    # an intake that read the hold just before the restoration committed
+    late = repair(T0 + minutes(30), now=restored_at)
+    WorkOrder.objects.filter(pk=late.pk).update(network_fault=declared, fault_hold=True)
+
+    from network_faults.services import held_orders_release_stale
+
+    assert held_orders_release_stale(now=restored_at + minutes(1)) == 1
+    assert held_orders_release_stale(now=restored_at + minutes(2)) == 0
+    late.refresh_from_db()
+    assert not late.fault_hold and late.status == Status.PENDING
