@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.db import OperationalError, connection
 
 from network_faults.models import FaultStatus, NetworkFault
 from network_faults.services import faults_detect
@@ -34,8 +35,20 @@ def morning():
         yield start
 
 
+def _fresh_connection():
+    """The previous browser test ends every other PostgreSQL session of the
+    test database (conftest ``_no_session_left_behind``); a connection of this
+    thread ended that way is replaced before use."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except OperationalError:
+        connection.close()
+
+
 @pytest.fixture
 def people(transactional_db):
+    _fresh_connection()
     org_import(ORG)
     make_user("agent1", "hotline_agent")
     make_user("disp1", "dispatcher")
