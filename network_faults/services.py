@@ -24,7 +24,7 @@ from dispatch_center.roles import Role
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue
 from org.models import PackageArea, Technician, TechnicianRole
-from workorders import fault_holds
+from workorders import fault_holds, fault_sms
 from workorders import rules as wo_rules
 from workorders.models import Kind, WorkOrder
 from workorders.services import actor_name, work_order_create
@@ -380,7 +380,7 @@ def fault_confirm(
             fields=fields,
         )
         _set_holds(fault)
-        fault_holds.link_sms(
+        fault_sms.link_sms(
             list(fault_holds.linked_open_orders(fault.pk)),
             fault_number=fault.number,
             eta=fault.eta,
@@ -451,7 +451,7 @@ def fault_eta_set(
         )
         _set_holds(fault)
         if fault.status == FaultStatus.CONFIRMED:
-            fault_holds.eta_sms(
+            fault_sms.eta_sms(
                 list(fault_holds.linked_open_orders(fault.pk)),
                 fault_id=fault.pk,
                 fault_number=fault.number,
@@ -498,7 +498,7 @@ def fault_link(
             reason=f"关联网络故障{fault.number}，暂不单独派单",
         )
         if fault.status == FaultStatus.CONFIRMED:
-            fault_holds.link_sms(
+            fault_sms.link_sms(
                 linked, fault_number=fault.number, eta=fault.eta, now=now
             )
         fault_event(
@@ -538,7 +538,7 @@ def fault_intercept_call(
                 reason=f"10000号拦截：记入网络故障{fault.number}",
                 intercepted=True,
             )
-            fault_holds.link_sms(
+            fault_sms.link_sms(
                 [order], fault_number=fault.number, eta=fault.eta, now=now
             )
         elif order.network_fault_id == fault.pk:
@@ -606,7 +606,7 @@ def fault_restore(
             force_majeure_evidence=fault.force_majeure_evidence,
         )
         claims = claims_create_bulk(done, by=by, now=now)
-        fault_holds.restored_sms(
+        fault_sms.restored_sms(
             done,
             fault_id=fault.pk,
             fault_number=fault.number,
