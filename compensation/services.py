@@ -22,8 +22,8 @@ from dispatch_center.errors import (
 from dispatch_center.history import history_record
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
-from workorders.models import DelayCause, EventKind, WorkOrder
-from workorders.services import event_record, work_order_complete
+from workorders.models import DelayCause, EventKind, WorkOrder, WorkOrderEvent
+from workorders.services import actor_name, event_record, work_order_complete
 
 from . import facts, rules
 from .liability import vendor_month_liability_refresh
@@ -114,7 +114,78 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
     existing = Claim.objects.filter(work_order=order).first()
     if existing:
         return existing
+    built = _claim_build(order, compensation_policy(), now)
+    if built is None:
+        return None
+    claim, reason = built
+    claim.save(force_insert=True)
+    event_record(
+        order,
+        kind=EventKind.COMPENSATION,
+        by=by,
+        now=now,
+        reason=reason,
+        data=_claim_event_data(claim),
+    )
+    return claim
+
+
+def claims_create_bulk(
+    orders: list[WorkOrder], *, by=None, now: datetime
+) -> list[Claim]:
+    """``claim_create_for`` for many orders just completed (a fault's restoration).
+
+    The same rule (``facts.assess``) per order, with the policy and the
+    existing claims read once, and the claims and their timeline lines
+    inserted in bulk. Orders need ``group__area``, ``customer`` and
+    ``technician`` loaded.
+    """
+    late = [o for o in orders if o.is_same_day and o.completed_at is not None]
+    if not late:
+        return []
     policy = compensation_policy()
+    existing = set(
+        Claim.objects.filter(work_order_id__in=[o.pk for o in late]).values_list(
+            "work_order_id", flat=True
+        )
+    )
+    built = [
+        one
+        for order in late
+        if order.pk not in existing
+        and (one := _claim_build(order, policy, now)) is not None
+    ]
+    claims = Claim.objects.bulk_create([c for c, _r in built], batch_size=1000)
+    WorkOrderEvent.objects.bulk_create(
+        [
+            WorkOrderEvent(
+                order=claim.work_order,
+                at=now,
+                kind=EventKind.COMPENSATION,
+                actor=by,
+                actor_name=actor_name(by),
+                reason=reason,
+                data=_claim_event_data(claim),
+            )
+            for claim, (_c, reason) in zip(claims, built, strict=True)
+        ],
+        batch_size=1000,
+    )
+    return claims
+
+
+def _claim_event_data(claim: Claim) -> dict:
+    return {
+        "claim": claim.pk,
+        "amount": str(claim.amount),
+        "days_late": claim.days_late,
+        "exemption": claim.exemption or None,
+        "excused_seconds": claim.excused_seconds,
+    }
+
+
+def _claim_build(order: WorkOrder, policy, now) -> tuple[Claim, str] | None:
+    """The unsaved claim of a late same-day order and its timeline text, or None."""
     found = facts.assess(order, policy)
     if found is None:
         return None
@@ -124,7 +195,7 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
         if order.delay_cause == DelayCause.ACCEPTANCE_ERROR
         else LiableParty.BRANCH
     )
-    claim = Claim.objects.create(
+    claim = Claim(
         work_order=order,
         kind=rules.claim_kind(order.kind),
         status=ClaimStatus.EXEMPT if found.exemption else ClaimStatus.PENDING_REVIEW,
@@ -158,21 +229,7 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
         )
     else:
         reason = f"慢必赔：超时{days}天，补偿{amount}元，待审核"
-    event_record(
-        order,
-        kind=EventKind.COMPENSATION,
-        by=by,
-        now=now,
-        reason=reason,
-        data={
-            "claim": claim.pk,
-            "amount": str(amount),
-            "days_late": days,
-            "exemption": found.exemption or None,
-            "excused_seconds": claim.excused_seconds,
-        },
-    )
-    return claim
+    return claim, reason
 
 
 # --- audit -----------------------------------------------------------------------------

@@ -420,7 +420,9 @@ def auto_dispatch_run(
             result=result,
         )
         pending = WorkOrder.objects.filter(
-            status=Status.PENDING, group__area__auto_dispatch_enabled=True
+            status=Status.PENDING,
+            group__area__auto_dispatch_enabled=True,
+            fault_hold=False,
         )
         if district_id is not None:
             pending = pending.filter(group__area__district_id=district_id)
@@ -478,6 +480,8 @@ def _dispatch_area(area_id: int, ctx: _Pass) -> None:
             .filter(
                 group_id__in=RegionGroup.objects.filter(area_id=area_id).values("id"),
                 status=Status.PENDING,
+                # held by a network fault (SPEC §13): never auto-dispatched
+                fault_hold=False,
             )
             .select_related("package_area", "customer")
             .order_by("queue_rank", "deadline", "accepted_at", "id")

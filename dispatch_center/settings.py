@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dispatch",
     "sla",
     "compensation",
+    "network_faults",
     "complaints",
     "payroll",
     "reports",
@@ -348,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sla.scan": {
         "task": "sla.scan",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "network_faults.detect": {
+        "task": "network_faults.detect",
         "schedule": 60.0,
         "options": {"expires": 55},
     },

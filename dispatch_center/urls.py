@@ -19,6 +19,7 @@ api_v1 = [
     path("", include("workorders.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("complaints.api.urls")),
+    path("", include("network_faults.api.urls")),
     path("", include("payroll.api.urls")),
     path("", include("reports.api.urls")),
 ]
@@ -27,6 +28,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("compensation/", include("compensation.urls")),
+    path("console/faults/", include("network_faults.urls")),
     path("console/", include("console.urls")),
     path("reports/", include("reports.urls")),
     path("healthz", healthz, name="healthz"),

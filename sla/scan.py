@@ -36,14 +36,14 @@ from django.db import IntegrityError, transaction
 
 from dispatch_center.db import advisory_lock
 from notifications.services import Message, notifications_enqueue
-from workorders import rules
+from workorders import fault_holds, rules
 from workorders.models import EventKind, WorkOrder
 from workorders.selectors import PolicySnapshot, service_policy
 from workorders.sla_services import SlaProgress, work_orders_sla_progress
 
 from .models import SlaEvent
 from .notices import Notices, local_text, usernames
-from .selectors import Recipients
+from .selectors import Person, Recipients
 from .services import warning_not_before
 
 log = logging.getLogger("sla")
@@ -131,6 +131,7 @@ class _Batch:
     sla_events: list[SlaEvent] = field(default_factory=list)
     progress: list[SlaProgress] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    fault_owners: dict = field(default_factory=dict)
 
 
 def _process(
@@ -147,6 +148,9 @@ def _process(
         )
     )
     out = _Batch()
+    out.fault_owners = fault_holds.fault_owners(
+        o.network_fault_id for o in orders if o.fault_hold and o.network_fault_id
+    )
     for order, state, due in plans:
         events: list[dict] = []
         for point in due:
@@ -210,6 +214,18 @@ def _effect(order, state, point, now, context, out: _Batch, events, counts) -> N
             reason += f"（{point.level}级无通知对象，已通知{told}级）"
         not_before = None  # announced when it fires (SPEC §5)
         counts["escalations"] += 1
+    held = out.fault_owners.get(order.network_fault_id) if order.fault_hold else None
+    if held is not None and point.kind != rules.CP_FIRST_RESPONSE:
+        # SPEC §13: a repair held by a network fault keeps its own clock and
+        # timeline, but its warnings and escalations go to the fault's owner
+        # once per fault and level, not once per linked order.
+        owner_id, username, number = held
+        people = (
+            [Person(owner_id, username)] if owner_id else recipients.dispatchers(order)
+        )
+        key = f"fault-sla:{order.network_fault_id}:{point.kind}:{point.level}"
+        body = f"网络故障{number}的关联工单{reason}"
+        topic = f"fault_{topic}"
     messages = Notices.staff(
         order, topic=topic, body=body, people=people, key=key, not_before=not_before
     )

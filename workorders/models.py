@@ -11,7 +11,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from org.models import District, PackageArea, Product, RegionGroup, Technician
+from org.models import (
+    AreaType,
+    District,
+    PackageArea,
+    Product,
+    RegionGroup,
+    Technician,
+)
 
 from . import rules
 
@@ -56,6 +63,7 @@ class Status(models.TextChoices):
 class Resolution(models.TextChoices):
     ONSITE = "onsite", _("上门处理")
     REMOTE = "remote", _("远程处理")
+    NETWORK_FAULT = "network_fault", _("网络故障已恢复")
 
 
 class DelayCause(models.TextChoices):
@@ -243,6 +251,34 @@ class WorkOrder(models.Model):
     cancel_reason = models.CharField(
         _("撤单原因"), max_length=255, blank=True, default=""
     )
+    # 大面积故障 (SPEC §13). Declared by string: the fault lives in a higher
+    # app (network_faults), which owns every write of these three fields
+    # through the services below; workorders never imports it.
+    network_fault = models.ForeignKey(
+        "network_faults.NetworkFault",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_orders",
+        verbose_name=_("网络故障"),
+    )
+    fault_hold = models.BooleanField(
+        _("随故障挂起派单"),
+        default=False,
+        help_text=_("关联网络故障期间不单独派单；恢复或复开后解除。"),
+    )
+    fault_intercepted = models.BooleanField(
+        _("10000号拦截"),
+        default=False,
+        help_text=_("坐席查询客户时发现网络故障，来电记入故障而非单独派单。"),
+    )
+    substitute = models.CharField(
+        _("替代措施"),
+        max_length=255,
+        blank=True,
+        default="",
+        help_text=_("如3G/4G替代、借用设备。"),
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -296,6 +332,14 @@ class WorkOrder(models.Model):
             models.Index(
                 fields=["customer", "product", "completed_at"],
                 name="wo_customer_product_done",
+            ),
+            # Fault detection (SPEC §13): repairs of one product in one
+            # package area entered in the last W minutes, a range read whose
+            # cost follows the new repairs, never the open ones.
+            models.Index(
+                fields=["package_area", "product", "accepted_at"],
+                name="wo_repair_cluster",
+                condition=Q(kind="repair"),
             ),
             # The SLA scan's due selection. Only orders with something left
             # to check are in it (NULL once closed, cancelled or suspended),
@@ -384,6 +428,7 @@ class EventKind(models.TextChoices):
     COMPENSATION = "compensation", _("慢必赔")
     COMPLAINT = "complaint", _("投诉")
     CALLBACK = "callback", _("回访")
+    NETWORK_FAULT = "network_fault", _("网络故障")
 
 
 class WorkOrderEvent(models.Model):
@@ -575,3 +620,90 @@ class CalendarOverride(models.Model):
     def __str__(self):
         kind = _("上班") if self.is_working_day else _("休息")
         return f"{self.date:%Y-%m-%d} {kind}"
+
+
+class FaultHold(models.Model):
+    """A package area (and product) under a suspected or confirmed network fault.
+
+    Written by ``network_faults`` through ``workorders.fault_holds``; read at
+    intake in the same statement as the detection count, so a repair entered
+    inside a fault's scope is linked and held without a query to a higher app.
+    """
+
+    fault = models.ForeignKey(
+        "network_faults.NetworkFault",
+        models.CASCADE,
+        related_name="holds",
+        verbose_name=_("网络故障"),
+    )
+    package_area = models.ForeignKey(
+        PackageArea, models.CASCADE, related_name="+", verbose_name=_("小包区")
+    )
+    product = models.CharField(
+        _("产品"),
+        max_length=32,
+        choices=Product.choices,
+        blank=True,
+        default="",
+        help_text=_("留空表示所有产品"),
+    )
+    since = models.DateTimeField(_("故障开始"))
+    confirmed = models.BooleanField(_("已确认"), default=False)
+    fault_number = models.CharField(_("故障编号"), max_length=32)
+    eta = models.DateTimeField(_("预计恢复时间"), null=True, blank=True)
+    # the fault's owner: the SLA scan raises a held repair's warnings and
+    # escalations to this person, once per fault and level
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("责任人"),
+    )
+
+    class Meta:
+        verbose_name = _("故障影响范围")
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fault", "package_area"], name="faulthold_unique_area"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["package_area", "product"], name="faulthold_scope")
+        ]
+
+    def __str__(self):
+        return f"{self.fault_number} {self.package_area_id}"
+
+
+class FaultDetectionRule(models.Model):
+    """大面积故障自动发现: N repairs of one product in one package area in W minutes.
+
+    One row per area type; a type without a row uses the field defaults.
+    """
+
+    area_type = models.CharField(
+        _("区域类型"), max_length=16, choices=AreaType.choices, unique=True
+    )
+    min_repairs = models.PositiveSmallIntegerField(
+        _("障碍单数(N)"), default=5, help_text=_("同一小包区同一产品的障碍单数")
+    )
+    window_minutes = models.PositiveIntegerField(_("时间窗(分钟,W)"), default=30)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("故障自动发现规则")
+        verbose_name_plural = verbose_name
+
+    def __str__(self):
+        return (
+            f"{self.get_area_type_display()}: {self.min_repairs}/{self.window_minutes}"
+        )
+
+    def clean(self):
+        if self.min_repairs < 2:
+            raise ValidationError({"min_repairs": _("至少为2")})
+        if self.window_minutes < 1:
+            raise ValidationError({"window_minutes": _("至少为1分钟")})

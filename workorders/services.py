@@ -36,7 +36,7 @@ from notifications.services import Message, notifications_enqueue, render
 from org.models import PackageArea, Technician, TechnicianStatus
 from org.selectors import package_area_for_intake
 
-from . import rules
+from . import fault_holds, rules
 from .models import (
     Customer,
     EventKind,
@@ -274,7 +274,15 @@ def _insert_order(
         previous_repair_completed_at=getattr(customer, "last_repair_done_at", None),
         window_days=policy.repeat_fault_days,
     )
+    # SPEC §13: a repair inside a fault's scope is linked and held; one
+    # statement (the hold and the detection count) on the repair path only.
+    probe = (
+        fault_holds.intake_probe(package_area, data.product, accepted_at)
+        if data.kind == Kind.REPAIR
+        else None
+    )
     order = WorkOrder(
+        **fault_holds.intake_link_fields(probe),
         number=_new_number(data.kind, accepted_at),
         crm_order_id=data.crm_order_id,
         idempotency_key=idempotency_key,
@@ -322,6 +330,7 @@ def _insert_order(
             **({"repeat_fault": True} if repeat_fault else {}),
         },
     )
+    fault_holds.intake_after_insert(order, probe, by=by, now=now)
     return order
 
 

@@ -101,6 +101,12 @@ class WorkOrderSerializer(ModelSerializer):
         slug_field="code", read_only=True, allow_null=True
     )
     status_display = serializers.CharField(source="get_status_display", read_only=True)
+    network_fault = serializers.IntegerField(
+        source="network_fault_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The network fault (大面积故障) this repair is linked to, or null.",
+    )
 
     class Meta:
         model = WorkOrder
@@ -147,6 +153,10 @@ class WorkOrderSerializer(ModelSerializer):
             "cancel_reason",
             "dispatch_flag",
             "dispatch_flag_reason",
+            "network_fault",
+            "fault_hold",
+            "fault_intercepted",
+            "substitute",
             "created_at",
             "updated_at",
         ]
@@ -183,7 +193,13 @@ class ContactInSerializer(serializers.Serializer):
 
 
 class CompleteInSerializer(serializers.Serializer):
-    resolution = serializers.ChoiceField(Resolution.choices)
+    # "network_fault" is set only by a fault's restoration, never by hand
+    resolution = serializers.ChoiceField(
+        [
+            (Resolution.ONSITE.value, Resolution.ONSITE.label),
+            (Resolution.REMOTE.value, Resolution.REMOTE.label),
+        ]
+    )
     delay_cause = serializers.ChoiceField(
         DelayCause.choices, required=False, allow_null=True, default=None
     )
@@ -197,3 +213,13 @@ class CompleteInSerializer(serializers.Serializer):
 
 class CancelInSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=255)
+
+
+class ReopenInSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=500
+    )
+
+
+class SubstituteInSerializer(serializers.Serializer):
+    substitute = serializers.CharField(max_length=255)

@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -10,7 +11,7 @@ from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import HasAnyRole, role_permission
 from dispatch_center.roles import Role
 
-from .. import services
+from .. import fault_holds, services
 from ..selectors import order_timeline, orders_visible_to
 from . import serializers as s
 from .filters import WorkOrderFilter
@@ -35,6 +36,13 @@ ACTION_ROLES = {
     "contact": WORKERS,
     "arrive": WORKERS,
     "cancel": CANCELLERS,
+    "reopen": COMPLETERS,
+    "substitute": (
+        Role.HOTLINE_AGENT,
+        Role.DISPATCHER,
+        Role.SUPERVISOR,
+        Role.TECHNICIAN,
+    ),
 }
 
 
@@ -149,4 +157,35 @@ class WorkOrderViewSet(
         order = self.get_object()
         return self._respond(
             services.work_order_cancel(order, by=request.user, reason=data["reason"])
+        )
+
+    @order_action(
+        "reopen",
+        s.ReopenInSerializer,
+        summary="A repair closed by a fault's restoration whose problem remains",
+    )
+    def reopen(self, request, pk=None):
+        data = self._input(s.ReopenInSerializer)
+        order = self.get_object()
+        return self._respond(
+            fault_holds.work_order_reopen_after_fault(
+                order, note=data["note"], by=request.user, now=timezone.now()
+            )
+        )
+
+    @order_action(
+        "substitute",
+        s.SubstituteInSerializer,
+        summary="Record a substitute offered to the customer (替代措施)",
+    )
+    def substitute(self, request, pk=None):
+        data = self._input(s.SubstituteInSerializer)
+        order = self.get_object()
+        return self._respond(
+            fault_holds.order_substitute_set(
+                order,
+                substitute=data["substitute"].strip(),
+                by=request.user,
+                now=timezone.now(),
+            )
         )

@@ -123,6 +123,8 @@ class Command(BaseCommand):
             call_command(
                 "compensation_backfill", "--settle-before", settle, stdout=self.stdout
             )
+        # one suspected and one confirmed network fault (once)
+        call_command("seed_faults", "--now", now.isoformat(), stdout=self.stdout)
         if desks_seeded():
             self.stdout.write("各岗位演示待办已存在，跳过 (desk work already seeded)")
         else:
