@@ -9,6 +9,7 @@ from complaints.tasks import scan as complaints_scan
 from dispatch.tasks import auto_dispatch
 from monitoring import rules
 from monitoring.models import JobRun
+from network_faults.tasks import detect as detect_faults
 from notifications.tasks import send_outbox
 from sla.tasks import scan as sla_scan
 from tests.conftest import local_time
@@ -35,7 +36,7 @@ def test_sla_scan_without_success_for_3_minutes_is_overdue_until_it_runs(client,
     }
     # the other minute jobs run at 2:00 (the worker runs them for real)
     with time_machine.travel(_at(120), tick=False):
-        for task in (complaints_scan, auto_dispatch, send_outbox):
+        for task in (complaints_scan, auto_dispatch, send_outbox, detect_faults):
             assert task.apply().successful()
     # when: sla.scan has not succeeded for 2:59, then for 3:00
     with time_machine.travel(_at(179), tick=False):
@@ -68,6 +69,7 @@ def test_sla_scan_without_success_for_3_minutes_is_overdue_until_it_runs(client,
         assert client.get("/healthz/jobs").json()["overdue"] == [
             "complaints.scan",
             "dispatch.auto_dispatch",
+            "network_faults.detect",
             "notifications.send_outbox",
             "sla.scan",
         ]

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('network_faults', '0001_network_faults'),
         ('org', '0003_dispatch_fields'),
-        ('workorders', '0011_change_seq_for_sync'),
+        ('workorders', '0010_sla_ladder_level'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('org', '0003_dispatch_fields'),
-        ('workorders', '0010_sla_ladder_level'),
+        ('workorders', '0011_network_fault_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
