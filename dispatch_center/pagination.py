@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -18,7 +19,7 @@ class Pagination(PageNumberPagination):
             return self.page_size
         if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
             raise ValidationError(
-                {self.page_size_query_param: ["must be a whole number from 1 to 500"]}
+                {self.page_size_query_param: [gettext("须为 1 到 500 的整数。")]}
             )
         return min(int(raw), self.max_page_size)
 

@@ -57,6 +57,10 @@ def _realistic(case) -> None:
             values["work_order"] = None  # a complaint without an order
         if "sub_category" in values:
             values.update(category="service_support", sub_category="install_delay")
+        if isinstance(values.get("package_areas"), list):
+            values["package_areas"] = ["P1"]
+        if isinstance(values.get("eta"), str):  # a restoration expected later
+            values["eta"] = "2026-11-21T12:00:00+08:00"
         if values.get("appointment_start") or values.get("appointment_end"):
             values["appointment_start"], values["appointment_end"] = WINDOW
         for name in [n for n in values if n.endswith("_at")]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.utils.translation import gettext
 
 from dispatch_center.caching import ProcessCache
 from dispatch_center.history import history_row, history_save
@@ -479,7 +480,8 @@ def work_order_reopen_after_fault(
 
     if order.status != Status.COMPLETED or order.resolution != Resolution.NETWORK_FAULT:
         raise InvalidTransition(
-            f"order {order.number} was not closed by a network fault's restoration"
+            gettext("工单 %(number)s 不是由网络故障恢复关闭的。")
+            % {"number": order.number}
         )
     fields = {
         "completed_at": None,
@@ -497,7 +499,10 @@ def work_order_reopen_after_fault(
             pk=order.pk, status=Status.COMPLETED, resolution=Resolution.NETWORK_FAULT
         ).update(status=Status.PENDING, updated_at=now, **fields)
         if not changed:
-            raise InvalidTransition(f"order {order.number} changed meanwhile: reload")
+            raise InvalidTransition(
+                gettext("工单 %(number)s 已被他人更改，请刷新。")
+                % {"number": order.number}
+            )
         order.status = Status.PENDING
         for attr, value in fields.items():
             setattr(order, attr, value)

@@ -64,7 +64,10 @@ class FaultEventSerializer(ModelSerializer):
 
 class DeclareInSerializer(serializers.Serializer):
     package_areas = serializers.ListField(
-        child=serializers.CharField(max_length=32), allow_empty=False, max_length=500
+        child=serializers.CharField(max_length=32),
+        allow_empty=False,
+        min_length=1,
+        max_length=500,
     )
     product = serializers.ChoiceField(
         Product.choices, required=False, allow_null=True, default=None
@@ -94,7 +97,10 @@ class EtaInSerializer(serializers.Serializer):
 
 class LinkInSerializer(serializers.Serializer):
     work_orders = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=5000
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        min_length=1,
+        max_length=5000,
     )
 
 

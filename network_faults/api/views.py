@@ -54,7 +54,15 @@ def fault_action(name, request_serializer, *, summary="", response=None):
         request=request_serializer,
         responses={200: response or s.NetworkFaultSerializer},
         summary=summary,
-    )(action(detail=True, methods=["post"], url_path=name)(fn))
+    )(
+        action(
+            detail=True,
+            methods=["post"],
+            url_path=name,
+            pagination_class=None,
+            filter_backends=[],
+        )(fn)
+    )
 
 
 class NetworkFaultViewSet(

@@ -1,9 +1,11 @@
 from django.http import HttpResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import role_permission
 
 from .. import exports, rules, selectors
@@ -28,6 +30,9 @@ class FaultReportView(APIView):
         summary="网络故障报表 (JSON or xlsx)",
     )
     def get(self, request):
+        for name, value in request.query_params.items():
+            if value == "":  # as the list filters: an empty value is a mistake
+                raise InvalidInput(name, gettext("参数不能为空。"))
         query = QualityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data

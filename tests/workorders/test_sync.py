@@ -78,7 +78,9 @@ def test_the_feed_lists_orders_by_last_change_and_continues_from_its_cursor(org)
     }
 
     # the first order changes: it comes again, after the others, in its new state
-    cancelled = crm.post(f"{FEED}{first}/cancel/", {"reason": "客户撤单"}, format="json")
+    cancelled = crm.post(
+        f"{FEED}{first}/cancel/", {"reason": "客户撤单"}, format="json"
+    )
     assert cancelled.status_code == 200, cancelled.content
     rows, cursor = _read_to_the_end(crm, cursor)
     assert [(r["id"], r["status"]) for r in rows] == [(first, "cancelled")]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -32,7 +33,7 @@ def encode_cursor(seq: int, pk: int) -> str:
 
 def decode_cursor(raw: str) -> tuple[int, int]:
     if not _CURSOR.match(raw):
-        raise ValidationError({CURSOR: ["not a cursor this API gave out"]})
+        raise ValidationError({CURSOR: [gettext("不是本接口给出的游标。")]})
     seq, pk = raw.split(".")
     return int(seq), int(pk)
 
