@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ class RejectNulBytesMiddleware:
         name = _nul_parameter(request)
         if name is None:
             return self.get_response(request)
+        # it answers before LocaleMiddleware: speak the request's language,
+        # not whatever the thread served last
+        translation.activate(translation.get_language_from_request(request))
         if is_api(request):
             return JsonResponse({name: [_("不能包含空字符(NUL)。")]}, status=400)
         return render(request, "errors/bad_request.html", {"field": name}, status=400)

@@ -84,7 +84,12 @@ class RedisServer:
         raise RuntimeError("redis did not stop")
 
     def queued(self) -> int:
-        return redis.Redis(port=self.port).llen("celery")
+        # one Celery queue per concern (CELERY_TASK_ROUTES) besides the default
+        client = redis.Redis(port=self.port)
+        return sum(
+            client.llen(q)
+            for q in ("celery", "sla", "dispatch", "notifications", "reports")
+        )
 
 
 def _use_broker(url, options):
