@@ -377,6 +377,14 @@ def main() -> int:
     parser.add_argument(
         "--intakes", type=int, default=300, help="timed intakes per mode"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the restoration (stderr)"
+    )
+    parser.add_argument(
+        "--through-intake",
+        action="store_true",
+        help="enter the linked repairs one by one through intake (slow set-up)",
+    )
     args = parser.parse_args()
 
     pg = Postgres("faults", shared_buffers="256MB", max_wal_size="4GB")

@@ -149,11 +149,23 @@ def claims_create_bulk(
             "work_order_id", flat=True
         )
     )
+    fresh = [o for o in late if o.pk not in existing]
+    # the facts of every order in a few statements, not two per order
+    order_pauses = facts.pauses_many(fresh)
+    complained = facts.complained_many(fresh)
     built = [
         one
-        for order in late
-        if order.pk not in existing
-        and (one := _claim_build(order, policy, now)) is not None
+        for order in fresh
+        if (
+            one := _claim_build(
+                order,
+                policy,
+                now,
+                order_pauses=order_pauses[order.pk],
+                order_complained=order.pk in complained,
+            )
+        )
+        is not None
     ]
     claims = Claim.objects.bulk_create([c for c, _r in built], batch_size=1000)
     WorkOrderEvent.objects.bulk_create(
@@ -184,9 +196,14 @@ def _claim_event_data(claim: Claim) -> dict:
     }
 
 
-def _claim_build(order: WorkOrder, policy, now) -> tuple[Claim, str] | None:
-    """The unsaved claim of a late same-day order and its timeline text, or None."""
-    found = facts.assess(order, policy)
+def _claim_build(
+    order: WorkOrder, policy, now, **known_facts
+) -> tuple[Claim, str] | None:
+    """The unsaved claim of a late same-day order and its timeline text, or None.
+
+    ``known_facts``: ``order_pauses`` / ``order_complained`` read in bulk.
+    """
+    found = facts.assess(order, policy, **known_facts)
     if found is None:
         return None
     technician = order.technician

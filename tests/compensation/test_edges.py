@@ -312,3 +312,40 @@ def test_the_vendor_is_liable_only_while_it_bears_a_part(
         "0.00",
     )
     assert claim_of(finance, late)["liable_party"] == "branch"
+
+
+# --- many orders at once (a fault's restoration) assessed on the same facts ------
+
+
+def test_facts_read_in_bulk_are_the_facts_of_each_order(
+    crm, dispatcher, tech1, supervisor, hotline, clock
+):
+    from compensation import facts
+
+    suspended = on_site(crm, dispatcher, tech1, clock, ref="W1")
+    suspend_8h_for_the_customer(tech1, supervisor, clock, suspended)
+    complained = on_site(crm, dispatcher, tech1, clock, ref="W2", phone="13912345670")
+    ok(
+        hotline.post(
+            "/api/v1/complaints/",
+            {
+                "channel": "hotline_10000",
+                "phone": "13912345670",
+                "customer_name": "王女士",
+                "work_order": complained,
+                "category": "service_support",
+                "sub_category": "repair_delay",
+                "description": "说好今天修，到现在没修好",
+            },
+            format="json",
+        ),
+        201,
+    )
+    plain = on_site(crm, dispatcher, tech1, clock, ref="W3", phone="13912345671")
+    orders = list(WorkOrder.objects.filter(pk__in=[suspended, complained, plain]))
+
+    bulk_pauses = facts.pauses_many(orders)
+    assert {o.pk: facts.pauses(o) for o in orders} == bulk_pauses
+    assert len(bulk_pauses[suspended]) == 1 and bulk_pauses[plain] == []
+    assert facts.complained_many(orders) == {complained}
+    assert {o.pk for o in orders if facts.complained(o)} == {complained}
