@@ -36,7 +36,7 @@ from .models import (
     RollupMonth,
     StoredReport,
 )
-from .rules import Period
+from .rules.periods import Period
 
 #: The rollup grain that answers each grouping, and its key column.
 LEVEL_OF = {
