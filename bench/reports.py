@@ -77,6 +77,14 @@ TARGETS_MS = {
     # no target: the whole report as a spreadsheet, for comparison
     "month_by_technician_xlsx_uncached": 10_000,
 }
+#: issue 18, before/after in the same run (no target of their own)
+COMPARED = {
+    "page_uncached_before": "page 1 uncached, whole report summed in Python (before)",
+    "page_uncached_after": "page 1 uncached, reports.paged (after)",
+    "page_cached_api": "page 1 through the API, closed period cached",
+    "xlsx_write_before": "xlsx of the month by technician, grid of cells (before)",
+    "xlsx_write_after": "xlsx of the month by technician, write-only (after)",
+}
 RAW_TABLES = (
     "workorders_workorder",
     "workorders_customer",
@@ -530,21 +538,29 @@ def tables_of(sql: str) -> set[str]:
     return set(re.findall(r'(?:FROM|JOIN) "(\w+)"', sql))
 
 
-def measure(name: str, call, repeat: int) -> dict:
-    """Time ``call`` (median of ``repeat`` after a warm-up); capture its SQL,
+def measure(
+    name: str, call, repeat: int, *, warm_up: bool = True, capture: bool = True
+) -> dict:
+    """Time ``call`` (median of ``repeat`` after a warm-up): wall time and this
+    process's CPU time (``time.process_time``: the machine is shared, so the
+    CPU a request costs says more than its wall time); capture its SQL,
     check no raw table is read, and sum the SQL's EXPLAIN ANALYZE times."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    call()  # warm-up: connection, caches, the server's buffers
-    walls = []
+    if warm_up:
+        call()  # warm-up: connection, caches, the server's buffers
+    walls, cpus = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         call()
         walls.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as captured:
-        call()
-    statements = [q["sql"] for q in captured.captured_queries]
+        cpus.append((time.process_time() - cpu) * 1000)
+    statements = []
+    if capture:
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        statements = [q["sql"] for q in captured.captured_queries]
     tables = set().union(*(tables_of(s) for s in statements)) if statements else set()
     raw_read = sorted(tables & set(RAW_TABLES))
     executions, plans = [], []
@@ -552,19 +568,21 @@ def measure(name: str, call, repeat: int) -> dict:
         ms, plan = explain_ms(sql, None)
         executions.append(ms)
         plans.append(plan)
-    biggest = max(range(len(executions)), key=executions.__getitem__)
+    biggest = max(range(len(executions)), key=executions.__getitem__, default=None)
     result = {
         "name": name,
         "wall_ms_median": round(statistics.median(walls), 1),
         "wall_ms_min": round(min(walls), 1),
+        "cpu_ms_median": round(statistics.median(cpus), 1),
         "sql_statements": len(statements),
         "sql_execution_ms": round(sum(executions), 1),
         "tables": sorted(tables),
         "raw_tables_read": raw_read,
-        "slowest_plan": plans[biggest],
+        "slowest_plan": plans[biggest] if plans else "",
     }
     log(
         f"{name}: {result['wall_ms_median']} ms server time, "
+        f"{result['cpu_ms_median']} ms CPU, "
         f"{len(statements)} statements, SQL {result['sql_execution_ms']} ms, "
         f"raw tables read: {raw_read or 'none'}"
     )
@@ -600,6 +618,73 @@ def uncached(call):
         return call()
 
     return cold
+
+
+def compare_issue_18(month, today, manager, args) -> list[dict]:
+    """The monthly report by technician, page 1 (50 rows) afresh each time:
+    before (the whole report summed in Python, then sliced) and after
+    (``reports.paged``), both as a plain call + JSON rendering; then the same
+    page through the API view, cached; then the whole xlsx written from one
+    computed report by the old writer and the streamed one."""
+    from rest_framework.renderers import JSONRenderer
+
+    from reports import paged, selectors
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import _xlsx_before
+
+    renderer = JSONRenderer()
+
+    def before():
+        report = selectors.quality_report(month, "technician", today=today)
+        return renderer.render(selectors.report_payload(report, page=1, page_size=50))
+
+    def after():
+        return renderer.render(
+            paged.report_page(month, "technician", page=1, page_size=50, today=today)
+        )
+
+    before_payload = json.loads(uncached(before)())
+    after_payload = json.loads(uncached(after)())
+    assert before_payload == after_payload, "paged != whole report"
+    log(f"page 1 before == after ({after_payload['count']} rows in all)")
+    results = [
+        measure("page_uncached_before", uncached(before), args.repeat),
+        measure("page_uncached_after", uncached(after), args.repeat),
+        measure(
+            "page_cached_api",
+            api_call(
+                {
+                    "period": "month",
+                    "date": month.start.isoformat(),
+                    "by": "technician",
+                },
+                manager,
+            ),
+            args.repeat,
+        ),
+    ]
+    report = selectors.quality_report(month, "technician", today=today)
+    for name, write in (
+        ("xlsx_write_before", _xlsx_before.report_xlsx),
+        ("xlsx_write_after", exports_of().report_xlsx),
+    ):
+        results.append(
+            measure(
+                name,
+                lambda write=write: write(report),
+                args.xlsx_repeat,
+                warm_up=False,
+                capture=False,
+            )
+        )
+    return results
+
+
+def exports_of():
+    from reports import exports
+
+    return exports
 
 
 def raw_month_by_district(period) -> dict:
@@ -746,6 +831,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="rollup processes")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--skip-raw", action="store_true", help="no raw-table runs")
+    parser.add_argument(
+        "--only-page",
+        action="store_true",
+        help="issue 18 only: the monthly report by technician, page 1 uncached "
+        "before/after and its xlsx before/after, in this run",
+    )
+    parser.add_argument(
+        "--xlsx-repeat", type=int, default=1, help="runs of each xlsx writer"
+    )
     args = parser.parse_args()
 
     pg = Postgres(
@@ -806,54 +900,61 @@ def main() -> int:
         manager.groups.add(Group.objects.get(name="manager"))
         manager = User.objects.select_related("staff_profile").get(pk=manager.pk)
         date = month.start.isoformat()
-        measured = [
-            measure(
-                "month_by_district",
-                api_call({"period": "month", "date": date, "by": "district"}, manager),
-                args.repeat,
-            ),
-            measure(
-                "month_by_technician",
-                api_call(
-                    {"period": "month", "date": date, "by": "technician"}, manager
-                ),
-                args.repeat,
-            ),
-            # issue 18: page 1 (50 rows) computed afresh each time (the
-            # process's cache of closed periods emptied before every call) ...
-            measure(
-                "month_by_technician_page_uncached",
-                uncached(
+        compared = compare_issue_18(month, today, manager, args)
+        measured = (
+            []
+            if args.only_page
+            else [
+                measure(
+                    "month_by_district",
                     api_call(
-                        {"period": "month", "date": date, "by": "technician"},
-                        manager,
-                    )
+                        {"period": "month", "date": date, "by": "district"}, manager
+                    ),
+                    args.repeat,
                 ),
-                args.repeat,
-            ),
-            # ... and the xlsx, always whole (uncached too)
-            measure(
-                "month_by_technician_xlsx_uncached",
-                uncached(
+                measure(
+                    "month_by_technician",
                     api_call(
-                        {
-                            "period": "month",
-                            "date": date,
-                            "by": "technician",
-                            "format": "xlsx",
-                        },
-                        manager,
-                    )
+                        {"period": "month", "date": date, "by": "technician"}, manager
+                    ),
+                    args.repeat,
                 ),
-                args.repeat,
-            ),
-            measure(
-                "trend_12_months",
-                lambda: services.selectors.trend(month, 12, today=today),
-                args.repeat,
-            ),
-        ]
-        results["measured"] = measured
+                # issue 18: page 1 (50 rows) computed afresh each time (the
+                # process's cache of closed periods emptied before every call) ...
+                measure(
+                    "month_by_technician_page_uncached",
+                    uncached(
+                        api_call(
+                            {"period": "month", "date": date, "by": "technician"},
+                            manager,
+                        )
+                    ),
+                    args.repeat,
+                ),
+                # ... and the xlsx, always whole (uncached too)
+                measure(
+                    "month_by_technician_xlsx_uncached",
+                    uncached(
+                        api_call(
+                            {
+                                "period": "month",
+                                "date": date,
+                                "by": "technician",
+                                "format": "xlsx",
+                            },
+                            manager,
+                        )
+                    ),
+                    args.repeat,
+                ),
+                measure(
+                    "trend_12_months",
+                    lambda: services.selectors.trend(month, 12, today=today),
+                    args.repeat,
+                ),
+            ]
+        )
+        results["measured"] = measured + compared
         refresh = []
         for _ in range(3):
             refresh.append(services.rollup_day(yesterday).seconds)
@@ -871,6 +972,10 @@ def main() -> int:
     return 0 if ok else 1
 
 
+def target_text(name: str) -> str:
+    return f"< {TARGETS_MS[name]} ms" if name in TARGETS_MS else ""
+
+
 def print_report(results: dict, info: dict) -> bool:
     ok = True
     print()
@@ -880,7 +985,7 @@ def print_report(results: dict, info: dict) -> bool:
         f"\n{'measurement':<22} {'server ms':>10} {'SQL ms':>8} {'stmts':>6} {'target':>7}  raw tables"
     )
     for m in results.get("measured", []):
-        target = TARGETS_MS[m["name"]]
+        target = TARGETS_MS.get(m["name"], float("inf"))
         good = m["wall_ms_median"] < target and not m["raw_tables_read"]
         ok &= good
         print(
@@ -907,14 +1012,15 @@ def print_report(results: dict, info: dict) -> bool:
         print(f"\nslowest statement of {m['name']}:\n{m['slowest_plan']}")
     print("\nmarkdown rows for bench/RESULTS.md:")
     print(
-        "| measurement | server time (median) | SQL execution (EXPLAIN ANALYZE) | statements | raw order table read | target |"
+        "| measurement | server time (median) | SQL execution (EXPLAIN ANALYZE) | statements | raw order table read | target | CPU of this process (median) |"
     )
-    print("|---|---:|---:|---:|---|---:|")
+    print("|---|---:|---:|---:|---|---:|---:|")
     for m in results.get("measured", []):
         print(
             f"| {m['name']} | {m['wall_ms_median']:.1f} ms | {m['sql_execution_ms']:.1f} ms "
             f"| {m['sql_statements']} | {'yes' if m['raw_tables_read'] else 'no'} "
-            f"| < {TARGETS_MS[m['name']]} ms |"
+            f"| {target_text(m['name'])} "
+            f"| {m['cpu_ms_median']:.1f} ms |"
         )
     if raw:
         for k, v in raw.items():

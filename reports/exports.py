@@ -8,12 +8,14 @@ two places, so a cell holds exactly the value the API returns.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from io import BytesIO
 
 from django.utils import timezone, translation
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -23,6 +25,7 @@ from .selectors import Report, Section
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 BOLD = Font(bold=True)
+CENTRED = Alignment(horizontal="center", wrap_text=True)
 FORMATS = {rules.RATE: "0.00%", rules.MONEY: "0.00", rules.HOURS: "0.00"}
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,52 +46,93 @@ def _cell(metric: rules.Metric, value):
     return value
 
 
-def _metric_cells(metrics: dict) -> list:
-    return [_cell(m, metrics[m.key]) for m in rules.METRICS]
+class _Styles:
+    """Styled cells for a write-only sheet, cheaply: each style is set once on
+    a prototype and its style ids copied to every cell that wears it."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self._prototypes: dict[tuple, WriteOnlyCell] = {}
+
+    def cell(self, value, *, fmt=None, font=None, fill=None, alignment=None):
+        key = (fmt, id(font), id(fill), id(alignment))
+        prototype = self._prototypes.get(key)
+        if prototype is None:
+            prototype = WriteOnlyCell(self.ws)
+            if fmt:
+                prototype.number_format = fmt
+            if font:
+                prototype.font = font
+            if fill:
+                prototype.fill = fill
+            if alignment:
+                prototype.alignment = alignment
+            self._prototypes[key] = prototype
+        cell = WriteOnlyCell(self.ws, value)
+        cell._style = copy(prototype._style)
+        return cell
 
 
 def _write_section(wb: Workbook, sheet: Sheet) -> None:
+    """One sheet, streamed: its rows go to the file as they are appended (a
+    write-only sheet), so the layout is set before the first row."""
     ws = wb.create_sheet(sheet.title[:31])
-    label = rules.GROUPING_LABELS[sheet.grouping]
-    ws.append([f"{label}编码", str(label), *[str(m.label) for m in rules.METRICS]])
-    for cell in ws[1]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    for row in sheet.section.rows:
-        ws.append([row.key, str(row.name), *_metric_cells(row.metrics)])
-    ws.append(["合计", "", *_metric_cells(sheet.section.totals)])
-    for cell in ws[ws.max_row]:
-        cell.font = BOLD
-        cell.fill = TOTAL_FILL
-    for index, metric in enumerate(rules.METRICS, start=3):
-        fmt = FORMATS.get(metric.kind)
-        letter = get_column_letter(index)
-        ws.column_dimensions[letter].width = 12
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = fmt
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["B"].width = 18
+    for index in range(3, len(rules.METRICS) + 3):
+        ws.column_dimensions[get_column_letter(index)].width = 12
     ws.row_dimensions[1].height = 45
     ws.freeze_panes = "C2"
+    styles = _Styles(ws)
+    label = rules.GROUPING_LABELS[sheet.grouping]
+    heading = [f"{label}编码", str(label), *[str(m.label) for m in rules.METRICS]]
+    ws.append(
+        [
+            styles.cell(text, font=BOLD, fill=HEADER_FILL, alignment=CENTRED)
+            for text in heading
+        ]
+    )
+    plan = [(m, FORMATS.get(m.kind)) for m in rules.METRICS]
+    for row in sheet.section.rows:
+        metrics = row.metrics
+        cells = [row.key, str(row.name)]
+        for metric, fmt in plan:
+            value = _cell(metric, metrics[metric.key])
+            cells.append(
+                styles.cell(value, fmt=fmt) if fmt and value is not None else value
+            )
+        ws.append(cells)
+    totals = sheet.section.totals
+    ws.append(
+        [
+            styles.cell("合计", font=BOLD, fill=TOTAL_FILL),
+            styles.cell(None, font=BOLD, fill=TOTAL_FILL),
+            *[
+                styles.cell(
+                    _cell(m, totals[m.key]), fmt=fmt, font=BOLD, fill=TOTAL_FILL
+                )
+                for m, fmt in plan
+            ],
+        ]
+    )
 
 
 def _write_notes(wb: Workbook, lines: list[tuple[str, str]]) -> None:
     ws = wb.create_sheet("说明")
+    for letter, width in (("A", 22), ("B", 30), ("C", 14), ("D", 100)):
+        ws.column_dimensions[letter].width = width
+    styles = _Styles(ws)
     for line in lines:
         ws.append(list(line))
     ws.append([])
-    ws.append(["指标", "键", "日期口径", "定义"])
-    for cell in ws[ws.max_row]:
-        cell.font = BOLD
-        cell.fill = HEADER_FILL
+    ws.append(
+        [
+            styles.cell(text, font=BOLD, fill=HEADER_FILL)
+            for text in ("指标", "键", "日期口径", "定义")
+        ]
+    )
     for m in rules.METRICS:
         ws.append([str(m.label), m.key, str(m.basis), str(m.definition)])
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 30
-    ws.column_dimensions["C"].width = 14
-    ws.column_dimensions["D"].width = 100
 
 
 def _notes(report: Report, scope: str) -> list[tuple[str, str]]:
@@ -112,6 +156,13 @@ def _notes(report: Report, scope: str) -> list[tuple[str, str]]:
     return lines
 
 
+def _workbook() -> Workbook:
+    """A write-only workbook: each sheet's rows are serialised as they are
+    appended, never held as a grid of cells (~10,000 rows × 40 columns for a
+    monthly report by technician)."""
+    return Workbook(write_only=True)
+
+
 def _save(wb: Workbook) -> bytes:
     buffer = BytesIO()
     wb.save(buffer)
@@ -127,8 +178,7 @@ def report_xlsx(report: Report, *, scope: str = "全市") -> bytes:
 
 def _report_xlsx(report: Report, *, scope: str) -> bytes:
     label = rules.GROUPING_LABELS[report.by]
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = _workbook()
     _write_section(wb, Sheet(f"本期按{label}", report.current, report.by))
     _write_section(wb, Sheet(f"上期按{label}", report.previous, report.by))
     _write_notes(wb, _notes(report, scope))
@@ -143,8 +193,7 @@ def full_report_xlsx(reports: list[Report], *, scope: str = "全市") -> bytes:
 
 
 def _full_report_xlsx(reports: list[Report], *, scope: str) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = _workbook()
     for report in reports:
         label = rules.GROUPING_LABELS[report.by]
         _write_section(wb, Sheet(f"按{label}", report.current, report.by))

@@ -54,7 +54,7 @@ from workorders.models import Kind, Resolution, Status, WorkOrder
 
 from . import rules
 from .models import ReportPolicy
-from .rules import Dims
+from .rules.dims import Dims
 
 CANCELLED = Q(status=Status.CANCELLED)
 REPAIR = Q(kind=Kind.REPAIR)

@@ -36,7 +36,7 @@ from .models import (
     RollupMonth,
     StoredReport,
 )
-from .rules import Period
+from .rules.periods import Period
 
 #: The rollup grain that answers each grouping, and its key column.
 LEVEL_OF = {
@@ -93,7 +93,7 @@ class Counted:
     missing_days: list[date] = field(default_factory=list)
 
 
-def _plan_days(
+def plan_days(
     first: date, last: date, *, today: date, policy: ReportPolicy
 ) -> tuple[tuple[date, date] | None, list[date], list[date]]:
     """Split ``first..last`` into (rolled-up range to read, live days, missing days)."""
@@ -132,26 +132,16 @@ def period_counters(
     """Counters of ``period`` per key of ``by``, limited to ``district_id``."""
     today = today or local_today()
     policy = policy or report_policy()
-    rollup_range, live_days, missing = _plan_days(
+    rollup_range, live_days, missing = plan_days(
         period.start, period.end, today=today, policy=policy
     )
     key_field = KEY_FIELD[by]
     by_key: dict[int, dict] = defaultdict(rules.empty_counters)
     if rollup_range:
-        whole_month = (
-            period.kind == rules.MONTH
-            and by in MONTH_LEVEL_OF
-            and rollup_range == (period.start, period.end)
-            and not live_days
-            and not missing
-            and RollupMonth.objects.filter(month=period.start).exists()
+        level, first, last = rollup_grain(
+            period, by, rollup_range, whole=not (live_days or missing)
         )
-        if whole_month:
-            qs = DailyRollup.objects.filter(level=MONTH_LEVEL_OF[by], day=period.start)
-        else:
-            qs = DailyRollup.objects.filter(
-                level=LEVEL_OF[by], day__gte=rollup_range[0], day__lte=rollup_range[1]
-            )
+        qs = DailyRollup.objects.filter(level=level, day__gte=first, day__lte=last)
         if district_id is not None:
             qs = qs.filter(district_id=district_id)
         for row in _sum_rows(qs, key_field):
@@ -161,6 +151,23 @@ def period_counters(
             if district_id is None or dims.district == district_id:
                 rules.add_counters(by_key[dims.of(by)], counters)
     return Counted(dict(by_key), live_days, missing)
+
+
+def rollup_grain(
+    period: Period, by: str, rollup_range: tuple[date, date], *, whole: bool
+) -> tuple[int, date, date]:
+    """The rollup rows that answer ``rollup_range`` of ``period`` by ``by``:
+    (level, first day, last day). A complete month whose days are all rolled
+    up (``whole``: no live or missing day) is read at the month grain."""
+    if (
+        whole
+        and period.kind == rules.MONTH
+        and by in MONTH_LEVEL_OF
+        and rollup_range == (period.start, period.end)
+        and RollupMonth.objects.filter(month=period.start).exists()
+    ):
+        return MONTH_LEVEL_OF[by], period.start, period.start
+    return LEVEL_OF[by], rollup_range[0], rollup_range[1]
 
 
 def _sum_rows(qs, key_field: str):
@@ -191,7 +198,7 @@ def daily_totals(
     """Counters per day (``by_key`` is keyed by ``date.toordinal()``), for trends."""
     today = today or local_today()
     policy = policy or report_policy()
-    rollup_range, live_days, missing = _plan_days(
+    rollup_range, live_days, missing = plan_days(
         first, last, today=today, policy=policy
     )
     by_day: dict[int, dict] = defaultdict(rules.empty_counters)
@@ -358,7 +365,7 @@ def section(
 _closed_reports = ProcessCache("REPORT_CACHE_SECONDS", max_entries=64)
 
 
-def _rollup_stamp(first: date, last: date) -> tuple:
+def rollup_stamp(first: date, last: date) -> tuple:
     """What a closed report's figures depend on: the rollups of its days.
 
     One statement: how many days are rolled up and the newest day and month
@@ -375,6 +382,19 @@ def _rollup_stamp(first: date, last: date) -> tuple:
     with connection.cursor() as cursor:
         cursor.execute(sql, [first, last, first, last])
         return tuple(cursor.fetchone())
+
+
+def closed_stamp(period: Period, today: date) -> tuple | None:
+    """The ``rollup_stamp`` of ``period`` and the one before when both ended
+    before ``today`` and every day is rolled up (their figures are final until
+    a day is rolled up again); None otherwise."""
+    if period.end >= today:
+        return None
+    previous = rules.previous_period(period)
+    stamp = rollup_stamp(previous.start, period.end)
+    if stamp[0] != (period.end - previous.start).days + 1:
+        return None  # a day not rolled up: figures may still come in
+    return stamp
 
 
 def quality_report(
@@ -395,14 +415,8 @@ def quality_report(
     """
     today = today or local_today()
     policy = policy or report_policy()
-    previous = rules.previous_period(period)
-    if period.end >= today:
-        return _quality_report(
-            period, by, district_id=district_id, today=today, policy=policy
-        )
-    days = (period.end - previous.start).days + 1
-    stamp = _rollup_stamp(previous.start, period.end)
-    if stamp[0] != days:  # a day not rolled up: figures may still come in
+    stamp = closed_stamp(period, today)
+    if stamp is None:
         return _quality_report(
             period, by, district_id=district_id, today=today, policy=policy
         )

@@ -30,7 +30,8 @@ from .models import (
     RollupMonth,
     StoredReport,
 )
-from .rules import Dims, Period
+from .rules.dims import Dims
+from .rules.periods import Period
 
 log = logging.getLogger("reports")
 

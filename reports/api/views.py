@@ -9,7 +9,7 @@ from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.replica import read_from_replica
 
-from .. import exports, rules, selectors
+from .. import exports, paged, rules, selectors
 from . import serializers as s
 
 
@@ -38,10 +38,10 @@ class QualityReportView(APIView):
         today = selectors.local_today()
         period = rules.period_of(params["period"], params["date"] or today)
         district_id = selectors.scope_district_id(request.user)
-        report = selectors.quality_report(
-            period, params["by"], district_id=district_id, today=today
-        )
         if params["format"] == "xlsx":
+            report = selectors.quality_report(
+                period, params["by"], district_id=district_id, today=today
+            )
             scope = request.user.staff_profile.district.name if district_id else "全市"
             response = HttpResponse(
                 exports.report_xlsx(report, scope=scope),
@@ -52,8 +52,13 @@ class QualityReportView(APIView):
                 f'{period.start:%Y%m%d}-{params["by"]}.xlsx"'
             )
             return response
-        payload = selectors.report_payload(
-            report, page=params["page"], page_size=params["page_size"]
+        payload = paged.report_page(
+            period,
+            params["by"],
+            page=params["page"],
+            page_size=params["page_size"],
+            district_id=district_id,
+            today=today,
         )
         if params["page"] > payload["pages"]:
             raise InvalidInput(

@@ -1,0 +1,155 @@
+"""Pure rules of the quality reports (SPEC §10): periods, counters, metrics.
+
+No ORM, no clock, no settings: values in, values out.
+
+A report is built from **counters** (numerators and denominators) summed over
+the days of a period; every metric is computed from the summed counters, never
+by averaging daily rates. The daily rollup rows hold exactly these counters,
+so a period report is a sum of rows, and the report computed from raw orders
+(``reports.raw``) yields the same counters for the same days.
+
+The modules: ``periods`` (days, weeks, months), ``dims`` (groupings and the
+rollup dimensions), ``counters``, ``metrics`` (the catalogue), ``values``
+(metric values, targets, formatting) and ``paging`` (pages of a report's
+rows). Everything public is re-exported here: callers write ``rules.METRICS``.
+"""
+
+from __future__ import annotations
+
+from .counters import (
+    CENT,
+    COUNTERS,
+    DECIMAL_COUNTERS,
+    INT_COUNTERS,
+    ZERO,
+    add_counters,
+    counters_from_row,
+    empty_counters,
+    is_empty,
+    sum_counters,
+)
+from .dims import (
+    DISTRICT,
+    GROUP,
+    GROUPING_LABELS,
+    GROUPINGS,
+    KEY_NONE,
+    KEY_OWN_STAFF,
+    NONE,
+    NONE_NAMES,
+    OWN_STAFF,
+    OWN_STAFF_NAME,
+    TECHNICIAN,
+    VENDOR,
+    Dims,
+    vendor_dim,
+)
+from .metrics import (
+    CONTRACT_KEYS,
+    COUNT,
+    HIGHER,
+    HOURS,
+    LOWER,
+    METRICS,
+    METRICS_BY_KEY,
+    MONEY,
+    RATE,
+    RATE_KEYS,
+    Metric,
+)
+from .periods import (
+    DAY,
+    FIRST_DATE,
+    LAST_DATE,
+    LOCAL_TZ,
+    MONTH,
+    PERIOD_LABELS,
+    PERIODS,
+    WEEK,
+    Period,
+    day_bounds,
+    last_complete_period,
+    last_periods,
+    local_day,
+    next_period,
+    parse_date,
+    period_of,
+    previous_period,
+)
+from .values import (
+    MAXIMUM,
+    MINIMUM,
+    breaches,
+    formatted,
+    hours,
+    metric_value,
+    metrics_of,
+    money,
+    rate,
+    sample_of,
+)
+
+__all__ = [
+    "CENT",
+    "CONTRACT_KEYS",
+    "COUNT",
+    "COUNTERS",
+    "DAY",
+    "DECIMAL_COUNTERS",
+    "DISTRICT",
+    "Dims",
+    "FIRST_DATE",
+    "GROUP",
+    "GROUPINGS",
+    "GROUPING_LABELS",
+    "HIGHER",
+    "HOURS",
+    "INT_COUNTERS",
+    "KEY_NONE",
+    "KEY_OWN_STAFF",
+    "LAST_DATE",
+    "LOCAL_TZ",
+    "LOWER",
+    "MAXIMUM",
+    "METRICS",
+    "METRICS_BY_KEY",
+    "MINIMUM",
+    "MONEY",
+    "MONTH",
+    "Metric",
+    "NONE",
+    "NONE_NAMES",
+    "OWN_STAFF",
+    "OWN_STAFF_NAME",
+    "PERIODS",
+    "PERIOD_LABELS",
+    "Period",
+    "RATE",
+    "RATE_KEYS",
+    "TECHNICIAN",
+    "VENDOR",
+    "WEEK",
+    "ZERO",
+    "add_counters",
+    "breaches",
+    "counters_from_row",
+    "day_bounds",
+    "empty_counters",
+    "formatted",
+    "hours",
+    "is_empty",
+    "last_complete_period",
+    "last_periods",
+    "local_day",
+    "metric_value",
+    "metrics_of",
+    "money",
+    "next_period",
+    "parse_date",
+    "period_of",
+    "previous_period",
+    "rate",
+    "sample_of",
+    "sum_counters",
+    "vendor_dim",
+]
