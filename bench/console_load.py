@@ -193,7 +193,10 @@ def reset_run_data(kept_max_id: int) -> dict:
     orders, _ = WorkOrder.objects.filter(id__gt=kept_max_id).delete()
     User.objects.filter(username__contains="-load").delete()
     Session.objects.all().delete()
-    return {"deleted_objects": orders, "reset_s": round(time.perf_counter() - started, 1)}
+    return {
+        "deleted_objects": orders,
+        "reset_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def sessions(path: Path, rng: random.Random) -> None:
@@ -242,6 +245,17 @@ def cpu_seconds(pids: list[int]) -> float:
         except (OSError, IndexError):
             pass
     return total / TICK
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine spent (/proc/stat, all CPUs)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / TICK
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def children(pid: int) -> list[int]:
@@ -368,6 +382,8 @@ def main() -> int:
             "gunicorn": cpu_seconds(gunicorn_pids),
             "postgres": cpu_seconds(postgres_pids(pg)),
         }
+        busy_before = machine_busy_seconds()
+        loads = [load_average()]
         wall = time.perf_counter()
         locust = subprocess.Popen(
             [
@@ -401,13 +417,21 @@ def main() -> int:
             time.sleep(5)
             gunicorn_pids = sorted({*gunicorn_pids, *children(gunicorn.pid)})
             locust_cpu = max(locust_cpu, cpu_seconds([locust.pid]))
+            loads.append(load_average())
         wall = time.perf_counter() - wall
+        busy = machine_busy_seconds() - busy_before
         after = {
             "gunicorn": cpu_seconds(gunicorn_pids),
             "postgres": cpu_seconds(postgres_pids(pg)),
         }
         cpu = {k: round(after[k] - before[k], 1) for k in after}
         cpu["locust"] = round(locust_cpu, 1)
+        cpu["other"] = round(max(0.0, busy - sum(cpu.values())), 1)
+        info["load_average_1min"] = {
+            "start": loads[0],
+            "mean": round(sum(loads) / len(loads), 2),
+            "max": max(loads),
+        }
         info["wall_s"] = round(wall, 1)
         info["cpu_s"] = cpu
         info["cpu_share_of_2_cores"] = {
@@ -446,6 +470,7 @@ def print_table(info: dict) -> None:
         )
     print(f"\nCPU seconds over {info['wall_s']} s: {info['cpu_s']}")
     print(f"share of the 2 cores: {info['cpu_share_of_2_cores']}")
+    print(f"load average (1 min) during the run: {info['load_average_1min']}")
     print(f"machine: {info['machine']}")
 
 

@@ -40,8 +40,12 @@ DESK_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
 POLL_SECONDS = 15
 
 
-def _filters(request):
-    options = selectors.filter_options(request.user)
+def _filters(request, *, poll=False):
+    """The desk's filter form and its valid filters; a polled panel (``poll``)
+    validates them without loading every choice (it shows no form)."""
+    options = selectors.filter_options(
+        request.user, chosen=request.GET if poll else None
+    )
     form = QueueFilterForm(request.GET, options=options)
     return form, form.filters()
 
@@ -138,7 +142,7 @@ def queue_partial(request):
     unchanged = not_modified(request, etag)
     if unchanged is not None:
         return unchanged
-    _form, filters = _filters(request)
+    _form, filters = _filters(request, poll=True)
     response = render(
         request,
         "console/partials/queue.html",
@@ -158,7 +162,7 @@ def side_partial(request):
         unchanged = not_modified(request, etag)
         if unchanged is not None:
             return unchanged
-    _form, filters = _filters(request)
+    _form, filters = _filters(request, poll=True)
     response = render(
         request,
         "console/partials/side.html",

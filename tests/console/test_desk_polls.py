@@ -222,3 +222,48 @@ def test_a_state_filter_still_looks_at_every_technician(desk, many_technicians):
     Technician.objects.filter(code="X44").update(status="leave")
     html = desk.get("/console/dispatch/technicians/?tstate=off_duty").content.decode()
     assert re.findall(r'data-technician="([^"]+)"', html) == ["X44"]
+
+
+# --- a poll validates its filters without loading every choice -----------------------------
+
+
+@pytest.fixture
+def desk_d1(org):
+    client = Client()
+    client.force_login(make_user("disp_d1", "dispatcher", district="D1"))
+    return client
+
+
+def test_an_unfiltered_poll_reads_no_district_area_or_group(desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    new_order()
+    for url in ("/console/dispatch/queue/", SIDE, "/console/dispatch/technicians/"):
+        with CaptureQueriesContext(connection) as captured:
+            assert desk.get(url).status_code == 200
+        sql = " ".join(q["sql"] for q in captured.captured_queries)
+        assert 'FROM "org_regiongroup"' not in sql, url
+        assert 'FROM "org_area"' not in sql and 'FROM "org_district"' not in sql, url
+
+
+def test_a_polled_group_filter_still_filters(desk):
+    from org.models import PackageArea
+
+    mine = new_order(phone="13900000001", package_area="P1")
+    other = new_order(phone="13900000002", package_area="P3")
+    group = PackageArea.objects.get(code="P3").group_id
+    html = desk.get(f"/console/dispatch/queue/?group={group}").content.decode()
+    assert other.number in html and mine.number not in html
+
+
+def test_a_polled_filter_outside_the_scope_is_dropped(desk_d1):
+    from org.models import District, PackageArea
+
+    mine = new_order(phone="13900000001", package_area="P1")
+    other = new_order(phone="13900000002", package_area="P3")
+    d2 = District.objects.get(code="D2").pk
+    group = PackageArea.objects.get(code="P3").group_id
+    for query in (f"district={d2}", f"group={group}"):
+        html = desk_d1.get(f"/console/dispatch/queue/?{query}").content.decode()
+        assert mine.number in html and other.number not in html, query
