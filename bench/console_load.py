@@ -83,6 +83,12 @@ def parse_args():
         action="store_true",
         help="load the kept orders into --data-dir and stop",
     )
+    parser.add_argument(
+        "--start-at",
+        metavar="HH:MM",
+        help="prepare (open orders, gunicorn), then wait for this UTC time "
+        "before the load starts (a quiet window)",
+    )
     args = parser.parse_args()
     if (args.reuse or args.load_only) and not args.data_dir:
         parser.error("--reuse and --load-only need --data-dir")
@@ -247,6 +253,18 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
+def wait_until(hh_mm: str) -> None:
+    """Sleep until the next ``hh_mm`` UTC (now if it is less than an hour ago)."""
+    now = dt.datetime.now(dt.UTC)
+    hour, minute = map(int, hh_mm.split(":"))
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at < now - dt.timedelta(hours=1):
+        at += dt.timedelta(days=1)
+    if at > now:
+        log(f"ready; waiting until {at:%H:%M} UTC")
+        time.sleep((at - now).total_seconds())
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds every process on the machine spent (/proc/stat, all CPUs)."""
     fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
@@ -382,6 +400,9 @@ def main() -> int:
             "gunicorn": cpu_seconds(gunicorn_pids),
             "postgres": cpu_seconds(postgres_pids(pg)),
         }
+        if args.start_at:
+            wait_until(args.start_at)
+        info["measured_from"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         busy_before = machine_busy_seconds()
         loads = [load_average()]
         wall = time.perf_counter()
