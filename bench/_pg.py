@@ -5,6 +5,10 @@ port (as the ``postgres`` user through ``runuser`` when we are root:
 PostgreSQL refuses to run as root), and ``stop()`` that is safe to call more
 than once and removes the directory. Each benchmark passes the server
 settings it wants on top of ``fsync=off``.
+
+With ``data_dir`` the cluster lives there instead and is kept on ``stop()``
+(a benchmark can load once and measure several times): ``initdb`` only when
+the directory holds no cluster yet.
 """
 
 from __future__ import annotations
@@ -50,11 +54,19 @@ def as_pg(cmd: list[str]) -> list[str]:
 class Postgres:
     """A throwaway server; ``stop()`` is safe to call more than once."""
 
-    def __init__(self, name: str, *, fsync: bool = False, **settings: str):
+    def __init__(
+        self,
+        name: str,
+        *,
+        fsync: bool = False,
+        data_dir: Path | None = None,
+        **settings: str,
+    ):
         self.tmp = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
         self.tmp.chmod(0o755)  # the postgres user must reach tmp/pg
         self.bin = pg_bin_dir()
-        self.dir = self.tmp / "pg"
+        self.persistent = data_dir is not None
+        self.dir = Path(data_dir).resolve() if data_dir else self.tmp / "pg"
         self.data = self.dir / "data"
         self.port = 0
         self.fsync = fsync
@@ -65,11 +77,11 @@ class Postgres:
     def url(self) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
 
-    def start(self) -> None:
-        self.dir.mkdir()
-        if IS_ROOT:
-            shutil.chown(self.dir, "postgres")
-        self.port = free_port()
+    @property
+    def initialised(self) -> bool:
+        return (self.data / "PG_VERSION").exists()
+
+    def initdb(self) -> None:
         subprocess.run(
             as_pg(
                 [
@@ -81,6 +93,14 @@ class Postgres:
             check=True,
             capture_output=True,
         )
+
+    def start(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if IS_ROOT:
+            shutil.chown(self.dir, "postgres")
+        self.port = self.port or free_port()  # a restart keeps the port
+        if not self.initialised:
+            self.initdb()
         settings = {
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
@@ -127,15 +147,26 @@ class Postgres:
         ).stdout
         return out.strip() if tuples_only else out
 
-    def stop(self) -> None:
+    def restart(self, *, fsync: bool) -> None:
+        """Stop the server (keeping its data) and start it with ``fsync``."""
+        self.stop_server()
+        self.fsync = fsync
+        self.start()
+
+    def stop_server(self) -> None:
         if self.started:
             self.started = False
             ctl = [str(self.bin / "pg_ctl"), "-D", str(self.data), "-w"]
+            # a kept cluster gets time for its shutdown checkpoint
+            timeout = "600" if self.persistent else "30"
             stopped = subprocess.run(
-                as_pg([*ctl, "-t", "30", "-m", "fast", "stop"]), capture_output=True
+                as_pg([*ctl, "-t", timeout, "-m", "fast", "stop"]), capture_output=True
             )
             if stopped.returncode != 0:
                 subprocess.run(
                     as_pg([*ctl, "-m", "immediate", "stop"]), capture_output=True
                 )
-        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def stop(self) -> None:
+        self.stop_server()
+        shutil.rmtree(self.tmp, ignore_errors=True)  # a data_dir stays

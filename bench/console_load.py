@@ -67,7 +67,32 @@ def parse_args():
     parser.add_argument("--burst-rate", type=float, default=100)
     parser.add_argument("--chunk", type=int, default=500_000)
     parser.add_argument("--seed", type=int, default=18)
-    return parser.parse_args()
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the PostgreSQL cluster with the province and the kept orders "
+        "here (loaded once, with fsync=off; measured with fsync=on)",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="--data-dir already holds a complete load: skip it",
+    )
+    parser.add_argument(
+        "--load-only",
+        action="store_true",
+        help="load the kept orders into --data-dir and stop",
+    )
+    parser.add_argument(
+        "--start-at",
+        metavar="HH:MM",
+        help="prepare (open orders, gunicorn), then wait for this UTC time "
+        "before the load starts (a quiet window)",
+    )
+    args = parser.parse_args()
+    if (args.reuse or args.load_only) and not args.data_dir:
+        parser.error("--reuse and --load-only need --data-dir")
+    return args
 
 
 def log(msg: str) -> None:
@@ -127,6 +152,59 @@ def load_open(count: int, rng: random.Random) -> None:
     WorkOrder.objects.bulk_create(orders, batch_size=2000)
 
 
+LOAD_SETTINGS = {  # the one-off load: speed, not the figure
+    "shared_buffers": "2GB",
+    "max_wal_size": "8GB",
+    "maintenance_work_mem": "512MB",
+}
+RUN_SETTINGS = {"max_connections": "100", "shared_buffers": "256MB"}
+
+
+def load_kept(args, pg: Postgres) -> dict:
+    """Migrate, the province and the kept (closed) orders; VACUUM ANALYZE."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from workorders.models import WorkOrder
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    province.load_org()
+    timings = province.load_orders(
+        args.kept, args.days, dt.date.today() - dt.timedelta(days=1), args.chunk
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {
+        "kept": args.kept,
+        "days": args.days,
+        "kept_max_id": WorkOrder.objects.order_by("-id").values_list("id", flat=True)[
+            0
+        ],
+        "loaded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "load_s": round(time.perf_counter() - started, 1),
+        "timings": timings,
+        "database_size": province.database_size(pg),
+    }
+
+
+def reset_run_data(kept_max_id: int) -> dict:
+    """A reused cluster: drop what an earlier run added, keep the kept orders."""
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.models import Session
+
+    from workorders.models import WorkOrder
+
+    started = time.perf_counter()
+    orders, _ = WorkOrder.objects.filter(id__gt=kept_max_id).delete()
+    User.objects.filter(username__contains="-load").delete()
+    Session.objects.all().delete()
+    return {
+        "deleted_objects": orders,
+        "reset_s": round(time.perf_counter() - started, 1),
+    }
+
+
 def sessions(path: Path, rng: random.Random) -> None:
     """Session cookies for dispatchers and agents, a CRM token, lookups."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -175,6 +253,29 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICK
 
 
+def wait_until(hh_mm: str) -> None:
+    """Sleep until the next ``hh_mm`` UTC (now if it is less than an hour ago)."""
+    now = dt.datetime.now(dt.UTC)
+    hour, minute = map(int, hh_mm.split(":"))
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at < now - dt.timedelta(hours=1):
+        at += dt.timedelta(days=1)
+    if at > now:
+        log(f"ready; waiting until {at:%H:%M} UTC")
+        time.sleep((at - now).total_seconds())
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine spent (/proc/stat, all CPUs)."""
+    fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, fields[:8])
+    return (user + nice + system + irq + softirq + steal) / TICK
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def children(pid: int) -> list[int]:
     out = subprocess.run(
         ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True
@@ -190,8 +291,19 @@ def postgres_pids(pg: Postgres) -> list[int]:
 def main() -> int:
     args = parse_args()
     rng = random.Random(args.seed)
+    meta_path = args.data_dir / "kept.json" if args.data_dir else None
+    if args.reuse and not (meta_path and meta_path.exists()):
+        raise SystemExit(f"--reuse: no complete load in {args.data_dir}")
+    if args.data_dir and not args.reuse and (args.data_dir / "data").exists():
+        raise SystemExit(f"{args.data_dir} holds a cluster: --reuse it or remove it")
+    loading = not args.reuse
     pg = Postgres(
-        "console-load", fsync=True, max_connections="100", shared_buffers="256MB"
+        "console-load",
+        # a kept cluster is loaded with fsync=off (loading speed is not the figure)
+        # and restarted with fsync=on before anything is measured
+        fsync=not args.data_dir,
+        data_dir=args.data_dir,
+        **(LOAD_SETTINGS if loading and args.data_dir else RUN_SETTINGS),
     )
     procs: list[subprocess.Popen] = []
 
@@ -203,7 +315,7 @@ def main() -> int:
     info = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": province.machine(),
-        "args": vars(args),
+        "args": {k: str(v) for k, v in vars(args).items()},
     }
     try:
         pg.start()
@@ -211,18 +323,30 @@ def main() -> int:
         from django.core.management import call_command
         from django.db import connection
 
-        call_command("migrate", verbosity=0)
+        if loading:
+            kept = load_kept(args, pg)
+            log(f"kept orders loaded in {kept['load_s']} s: {kept['database_size']}")
+            if meta_path:
+                meta_path.write_text(json.dumps(kept, indent=1))
+        else:
+            kept = json.loads(meta_path.read_text())
+            call_command("migrate", verbosity=0)  # code merged since the load
+            log(f"reusing {args.data_dir}: {kept['kept']:,} kept orders")
+        info["kept"] = kept
+        if args.load_only:
+            return 0
+        if args.data_dir:
+            connection.close()
+            pg.settings = RUN_SETTINGS
+            pg.restart(fsync=True)
+            info["reset"] = reset_run_data(kept["kept_max_id"])
         started = time.perf_counter()
-        province.load_org()
-        info["load"] = province.load_orders(
-            args.kept, args.days, dt.date.today() - dt.timedelta(days=1), args.chunk
-        )
         load_open(args.open, rng)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
-        info["load_s"] = round(time.perf_counter() - started, 1)
+        info["open_load_s"] = round(time.perf_counter() - started, 1)
         info["database_size"] = province.database_size(pg)
-        log(f"loaded in {info['load_s']} s: {info['database_size']}")
+        log(f"open orders loaded in {info['open_load_s']} s: {info['database_size']}")
         sessions_file = pg.tmp / "sessions.json"
         sessions(sessions_file, rng)
         connection.close()
@@ -276,6 +400,11 @@ def main() -> int:
             "gunicorn": cpu_seconds(gunicorn_pids),
             "postgres": cpu_seconds(postgres_pids(pg)),
         }
+        if args.start_at:
+            wait_until(args.start_at)
+        info["measured_from"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        busy_before = machine_busy_seconds()
+        loads = [load_average()]
         wall = time.perf_counter()
         locust = subprocess.Popen(
             [
@@ -309,13 +438,21 @@ def main() -> int:
             time.sleep(5)
             gunicorn_pids = sorted({*gunicorn_pids, *children(gunicorn.pid)})
             locust_cpu = max(locust_cpu, cpu_seconds([locust.pid]))
+            loads.append(load_average())
         wall = time.perf_counter() - wall
+        busy = machine_busy_seconds() - busy_before
         after = {
             "gunicorn": cpu_seconds(gunicorn_pids),
             "postgres": cpu_seconds(postgres_pids(pg)),
         }
         cpu = {k: round(after[k] - before[k], 1) for k in after}
         cpu["locust"] = round(locust_cpu, 1)
+        cpu["other"] = round(max(0.0, busy - sum(cpu.values())), 1)
+        info["load_average_1min"] = {
+            "start": loads[0],
+            "mean": round(sum(loads) / len(loads), 2),
+            "max": max(loads),
+        }
         info["wall_s"] = round(wall, 1)
         info["cpu_s"] = cpu
         info["cpu_share_of_2_cores"] = {
@@ -354,6 +491,7 @@ def print_table(info: dict) -> None:
         )
     print(f"\nCPU seconds over {info['wall_s']} s: {info['cpu_s']}")
     print(f"share of the 2 cores: {info['cpu_share_of_2_cores']}")
+    print(f"load average (1 min) during the run: {info['load_average_1min']}")
     print(f"machine: {info['machine']}")
 
 

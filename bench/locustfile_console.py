@@ -1,7 +1,8 @@
 """Locust users of the console load test (run by bench/console_load.py).
 
-- ``Dispatcher`` (500 by default): polls the queue and the side panels every
-  15 s, as the desk's htmx does, sending ``If-None-Match`` with the last ETag
+- ``Dispatcher`` (500 by default): polls what the desk's htmx polls: the
+  queue, the side panels and the technicians panel every 15 s and the
+  navigation counts every 30 s, sending ``If-None-Match`` with the last ETag
   when the server gave one (a ``304`` is a success).
 - ``HotlineAgent``: 10 customer lookups a minute each (5 agents: the
   issue's 50 a minute).
@@ -58,12 +59,17 @@ class Dispatcher(_Polling):
     def on_start(self):
         self.client.cookies.set("sessionid", random.choice(SESSIONS["dispatcher"]))
         self.etags: dict[str, str] = {}
+        self.polls = 0
         time.sleep(random.random() * 15)  # spread the polls over the period
 
     @task
     def poll(self):
         self.get_polled("/console/dispatch/queue/", "queue")
         self.get_polled("/console/dispatch/side/", "side")
+        self.get_polled("/console/dispatch/technicians/", "technicians")
+        if self.polls % 2 == 0:  # the navigation counts: every 30 s
+            self.get_polled("/console/dispatch/counts/", "counts")
+        self.polls += 1
 
 
 class HotlineAgent(HttpUser):

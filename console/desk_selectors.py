@@ -23,7 +23,7 @@ from django.db.models import Max, Q
 from dispatch import selectors as dispatch_selectors
 from dispatch_center.caching import ProcessCache
 from org.models import Technician
-from sla.models import ApprovalStatus, SlaEvent, SlaEventKind
+from sla.models import Approval, ApprovalStatus, SlaEvent, SlaEventKind
 from sla.selectors import approvals_visible_to
 from workorders import rules as wo_rules
 from workorders.models import Customer, WorkOrder
@@ -67,6 +67,18 @@ def change_marker(user) -> str:
     """
     found = orders_visible_to(user).aggregate(at=Max("updated_at"))["at"]
     return found.isoformat() if found else ""
+
+
+def side_marker(user) -> str:
+    """What changes whenever the side panels (approvals waiting, 无人可派
+    orders, the SLA feed) may show something else: the scope's order marker,
+    the newest approval and the number pending, the newest SLA event. Four
+    index probes; the approvals and events are read city-wide (a change in
+    another district refreshes the panel too, never the other way round)."""
+    approvals = Approval.objects.aggregate(last=Max("id"))["last"]
+    pending = Approval.objects.filter(status=ApprovalStatus.PENDING).count()
+    events = SlaEvent.objects.aggregate(last=Max("id"))["last"]
+    return f"{change_marker(user)}|{approvals}|{pending}|{events}"
 
 
 # --- the queue -------------------------------------------------------------------------
@@ -305,7 +317,9 @@ def technicians_page(
     user, filters: dict, *, text: str, state: str, page, now: datetime
 ) -> TechnicianPage:
     """The technicians in scope, filtered by name/code and duty state, 20 a
-    page (the facts are four queries for the whole scope, a few hundred)."""
+    page. Without a state filter the page is cut first and only its 20
+    technicians get their facts (four queries), whatever the scope's size; a
+    state filter needs every technician's facts to know who is in it."""
     qs = Technician.objects.select_related("group", "home_package_area").order_by(
         "group__code", "code"
     )
@@ -319,13 +333,14 @@ def technicians_page(
     text = text.strip()
     if text:
         qs = qs.filter(Q(name__contains=text) | Q(code__icontains=text))
+    if state not in TECH_STATES:
+        current = Paginator(qs, TECHNICIANS_PER_PAGE).get_page(page)
+        technicians = list(current.object_list)
+        facts = _technician_facts(technicians, now)
+        rows = [TechnicianRow(t, facts[t.pk]) for t in technicians]
+        return TechnicianPage(rows, current, current.paginator.count)
     technicians = list(qs)
-    facts = dispatch_selectors.technician_facts(
-        technicians,
-        now=now,
-        policy=dispatch_selectors.dispatch_policy(),
-        hours=dispatch_selectors.work_hours_table(),
-    )
+    facts = _technician_facts(technicians, now)
     rows = [TechnicianRow(t, facts[t.pk]) for t in technicians]
     if state == "on_duty":
         rows = [r for r in rows if r.facts.on_duty]
@@ -335,6 +350,15 @@ def technicians_page(
         rows = [r for r in rows if r.facts.open_orders >= r.facts.capacity]
     current = Paginator(rows, TECHNICIANS_PER_PAGE).get_page(page)
     return TechnicianPage(list(current.object_list), current, len(rows))
+
+
+def _technician_facts(technicians: list, now: datetime) -> dict:
+    return dispatch_selectors.technician_facts(
+        technicians,
+        now=now,
+        policy=dispatch_selectors.dispatch_policy(),
+        hours=dispatch_selectors.work_hours_table(),
+    )
 
 
 # --- the map ------------------------------------------------------------------------------

@@ -56,12 +56,21 @@ class FilterOptions:
     groups: list[RegionGroup]
 
 
-def filter_options(user) -> FilterOptions:
-    """Districts, areas and groups the user may filter by (three queries)."""
+def filter_options(user, *, chosen=None) -> FilterOptions:
+    """Districts, areas and groups the user may filter by (three queries).
+
+    With ``chosen`` (a polled panel's query string) only the district, area
+    and group it names, if the user may filter by them: enough to validate
+    the filters without reading a province's thousand groups on every poll
+    (none named, no query)."""
     district_id = user_district_id(user)
     districts = District.objects.all()
     areas = Area.objects.all()
     groups = RegionGroup.objects.all()
+    if chosen is not None:
+        districts = districts.filter(pk__in=_named_ids(chosen, "district"))
+        areas = areas.filter(pk__in=_named_ids(chosen, "area"))
+        groups = groups.filter(pk__in=_named_ids(chosen, "group"))
     if district_id is not None:
         districts = districts.filter(pk=district_id)
         areas = areas.filter(district_id=district_id)
@@ -71,6 +80,11 @@ def filter_options(user) -> FilterOptions:
         list(areas.only("id", "code", "name", "district_id")),
         list(groups.only("id", "code", "name", "area_id")),
     )
+
+
+def _named_ids(data, field: str) -> list[int]:
+    value = data.get(field, "")
+    return [int(value)] if value.isdigit() else []
 
 
 def _filtered(qs: QuerySet[WorkOrder], filters: dict) -> QuerySet[WorkOrder]:

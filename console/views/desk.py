@@ -23,7 +23,7 @@ COUNTS_POLL_SECONDS = 30
 def technicians_partial(request):
     """The technicians panel alone (its filter, its pages, its poll)."""
     now = timezone.now()
-    _form, filters = _filters(request)
+    _form, filters = _filters(request, poll=True)
     return render(
         request,
         "console/partials/technicians.html",
@@ -42,7 +42,7 @@ def map_data(request):
     """Open orders coloured by SLA state and technicians' last positions (JSON
     for the map panel), within the user's scope and the desk's filters."""
     now = timezone.now()
-    _form, filters = _filters(request)
+    _form, filters = _filters(request, poll=True)
     return JsonResponse(desk_selectors.map_points(request.user, filters, now=now))
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,15 +27,25 @@ from workorders.selectors import orders_visible_to
 from .. import desk_rules, desk_selectors, presenters, rules, selectors
 from ..forms import DecisionForm, DispatchForm, QueueFilterForm, RotaGenerateForm
 from .common import form_errors_text, is_htmx, run
-from .polling import not_modified, queue_etag, technicians_context, with_etag
+from .polling import (
+    not_modified,
+    queue_etag,
+    side_etag,
+    technicians_context,
+    with_etag,
+)
 
 DESK_ROLES = (Role.DISPATCHER, Role.SUPERVISOR)
 #: Seconds between two refreshes of the live panels.
 POLL_SECONDS = 15
 
 
-def _filters(request):
-    options = selectors.filter_options(request.user)
+def _filters(request, *, poll=False):
+    """The desk's filter form and its valid filters; a polled panel (``poll``)
+    validates them without loading every choice (it shows no form)."""
+    options = selectors.filter_options(
+        request.user, chosen=request.GET if poll else None
+    )
     form = QueueFilterForm(request.GET, options=options)
     return form, form.filters()
 
@@ -131,7 +142,7 @@ def queue_partial(request):
     unchanged = not_modified(request, etag)
     if unchanged is not None:
         return unchanged
-    _form, filters = _filters(request)
+    _form, filters = _filters(request, poll=True)
     response = render(
         request,
         "console/partials/queue.html",
@@ -143,13 +154,21 @@ def queue_partial(request):
 @require_GET
 @role_required(*DESK_ROLES)
 def side_partial(request):
+    """The polled side panels: ``304`` from the side marker when nothing they
+    show has changed and no message waits to be shown."""
     now = timezone.now()
-    _form, filters = _filters(request)
-    return render(
+    etag = side_etag(request, desk_selectors.side_marker(request.user), now)
+    if not len(get_messages(request)):
+        unchanged = not_modified(request, etag)
+        if unchanged is not None:
+            return unchanged
+    _form, filters = _filters(request, poll=True)
+    response = render(
         request,
         "console/partials/side.html",
-        {"now": now, **_side_context(request, filters, now)},
+        {"now": now, "etag": etag, **_side_context(request, filters, now)},
     )
+    return with_etag(response, etag)
 
 
 def _candidates_response(request, order, *, form=None, flash="", status=200):

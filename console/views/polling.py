@@ -24,6 +24,18 @@ def queue_etag(request, marker: str, now) -> str:
     )
 
 
+def side_etag(request, marker: str, now) -> str:
+    """The side panels' ETag, like the queue's with the side marker."""
+    return desk_rules.poll_etag(
+        "side",
+        request.user.pk,
+        get_language(),
+        request.GET.urlencode(),
+        marker,
+        desk_rules.minute_bucket(now),
+    )
+
+
 def not_modified(request, etag: str):
     """A ``304`` when the poll already holds this ETag, else None."""
     if desk_rules.etag_matches(request.headers.get("If-None-Match"), etag):
