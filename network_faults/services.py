@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
+from compensation.liability import vendor_months_liability_refresh, vendor_months_of
 from compensation.services import claims_create_bulk
 from dispatch_center.errors import InvalidInput, InvalidTransition
 from dispatch_center.history import CREATED, history_record
@@ -606,6 +607,8 @@ def fault_restore(
             force_majeure_evidence=fault.force_majeure_evidence,
         )
         claims = claims_create_bulk(done, by=by, now=now)
+        # as at any completion: the vendors' months moved (定责 marks)
+        vendor_months_liability_refresh(vendor_months_of(done), by=by, now=now)
         fault_sms.restored_sms(
             done,
             fault_id=fault.pk,
@@ -627,9 +630,13 @@ def fault_restore(
 def fault_close(
     fault: NetworkFault, *, by, now: datetime | None = None
 ) -> NetworkFault:
+    """Restored → closed (the loop is closed), idempotently: closing a closed
+    fault returns it as it is; any other status is ``InvalidTransition``."""
     now = now or timezone.now()
     with transaction.atomic():
         fault = _locked(fault)
+        if fault.status == FaultStatus.CLOSED:
+            return fault
         return _move(
             fault,
             FaultStatus.CLOSED,
@@ -641,9 +648,20 @@ def fault_close(
 
 
 def order_reopen(order: WorkOrder, *, note: str, by, now: datetime | None = None):
-    """A linked repair whose problem remains goes back to the queue (SPEC §13)."""
+    """A linked repair whose problem remains goes back to the queue (SPEC §13).
+
+    Its completion at the restoration leaves its vendor's month, so the
+    vendor's 定责 marks are refreshed for that month, in the same transaction.
+    """
     now = now or timezone.now()
-    return fault_holds.work_order_reopen_after_fault(order, note=note, by=by, now=now)
+    with transaction.atomic():
+        order = WorkOrder.objects.select_related("technician").get(pk=order.pk)
+        was = vendor_months_of([order])
+        order = fault_holds.work_order_reopen_after_fault(
+            order, note=note, by=by, now=now
+        )
+        vendor_months_liability_refresh(was, by=by, now=now)
+    return order
 
 
 def order_substitute(order: WorkOrder, *, substitute: str, by, now=None) -> WorkOrder:

@@ -144,6 +144,12 @@ def fault_action(request, pk, action):
             lambda: services.fault_restore(fault, by=by),
             _("网络故障%(n)s已恢复，关联工单已随故障竣工。") % {"n": fault.number},
         )
+    elif action == "close":
+        _apply(
+            request,
+            lambda: services.fault_close(fault, by=by),
+            _("网络故障%(n)s已关闭。") % {"n": fault.number},
+        )
     elif action == "link":
         numbers = [n for n in post.get("numbers", "").replace(",", " ").split() if n]
         orders = list(orders_visible_to(by).filter(number__in=numbers))
