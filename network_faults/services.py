@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from compensation.liability import vendor_months_liability_refresh, vendor_months_of
 from compensation.services import claims_create_bulk
@@ -74,7 +75,9 @@ def _move(
     if not NetworkFault.objects.filter(pk=fault.pk, status=src).update(
         status=to, **fields
     ):
-        raise InvalidTransition(f"fault {fault.number} changed meanwhile: reload")
+        raise InvalidTransition(
+            gettext("网络故障%(n)s已被他人更改，请刷新。") % {"n": fault.number}
+        )
     fault.status = to
     for attr, value in fields.items():
         setattr(fault, attr, value)
@@ -429,8 +432,7 @@ def fault_eta_set(
     now = now or timezone.now()
     with transaction.atomic():
         fault = _locked(fault)
-        if fault.status not in rules.OPEN:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+        rules.refuse_unless(fault.status, rules.OPEN, fault.number)
         if eta <= fault.started_at:
             raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
         if eta == fault.eta:
@@ -488,8 +490,7 @@ def fault_link(
     _check_in_scope(fault, orders)
     with transaction.atomic():
         fault = _locked(fault)
-        if fault.status not in rules.OPEN:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+        rules.refuse_unless(fault.status, rules.OPEN, fault.number)
         linked = fault_holds.orders_link(
             orders,
             fault_id=fault.pk,
@@ -525,8 +526,7 @@ def fault_intercept_call(
     now = now or timezone.now()
     with transaction.atomic():
         fault = _locked(fault)
-        if fault.status != FaultStatus.CONFIRMED:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+        rules.refuse_unless(fault.status, {rules.CONFIRMED}, fault.number)
         order, _created = work_order_create(data=data, by=by, now=now)
         _check_in_scope(fault, [order])
         if order.network_fault_id is None:

@@ -51,7 +51,10 @@ def test_close_answers_409_until_restored_then_closes_once(dispatcher, hotline, 
     url = f"{FAULTS}{fault['id']}/close/"
     refused = dispatcher.post(url, {}, format="json")
     assert refused.status_code == 409
-    assert refused.json()["code"] == "invalid_transition"
+    assert refused.json() == {
+        "code": "invalid_transition",
+        "detail": "网络故障状态为“已确认”，不能变为“已关闭”。",
+    }
     assert NetworkFault.objects.get(pk=fault["id"]).status == "confirmed"
 
     ok(dispatcher.post(f"{FAULTS}{fault['id']}/restore/", {}, format="json"))

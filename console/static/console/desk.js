@@ -235,7 +235,7 @@
           });
           if (!points.length) { return; }
           series.push({
-            name: label(key), type: "scatter", symbol: "pin", symbolSize: 34, z: 5,
+            name: label(key), type: "scatter", symbol: "pin", symbolSize: 34, z: 5, clip: false,
             itemStyle: { color: FAULT_COLOURS[status], borderColor: "#fff", borderWidth: 1 },
             label: { show: true, formatter: "!", color: "#fff", fontWeight: "bold", offset: [0, -3] },
             data: points
@@ -252,7 +252,7 @@
               return escapeHtml(p.seriesName + "：" + p.name);
             }
           },
-          grid: { left: 64, right: 20, top: 36, bottom: 44 },
+          grid: { left: 64, right: 20, top: faults.length ? 64 : 36, bottom: 44 },
           xAxis: { type: "value", scale: true, name: label("lng"), nameLocation: "middle", nameGap: 24, min: pad(-1), max: pad(1) },
           yAxis: { type: "value", scale: true, name: label("lat"), nameLocation: "middle", nameGap: 40, min: pad(-1), max: pad(1) },
           series: series
