@@ -66,6 +66,9 @@ PROBES.update(
                 data={"phone": s.pending.customer.phone, "note": "来电"},
             )
         ),
+        "fault-order-reopen": obj(
+            lambda s, w: Call("post", {"pk": s.done.pk}, data={"note": "仍未恢复"})
+        ),
         "fault-action": obj(
             lambda s, w: Call(
                 "post", {"pk": _fault(s).pk, "action": "eta"}, data={"eta": ETA}

@@ -174,3 +174,43 @@ def test_restoration_and_reopen_move_the_vendors_mark_at_the_5_percent_line(
     assert claim.liable_party == "vendor"
     restored_claim.refresh_from_db()
     assert restored_claim.liable_party == "branch"
+
+
+def test_the_order_page_reopens_a_restored_repair(client, dispatcher, hotline, org):
+    from tests.conftest import make_user
+
+    order = ok(
+        hotline.post(
+            ORDERS,
+            order_payload(crm_order_id="R-REOPEN", source="hotline", kind="repair"),
+            format="json",
+        ),
+        201,
+    )
+    fault = declare(dispatcher)
+    ok(
+        dispatcher.post(
+            f"{FAULTS}{fault['id']}/link/", {"work_orders": [order["id"]]}, "json"
+        )
+    )
+    page = f"/console/orders/{order['id']}/"
+    agent = make_user("agent-reopen", "hotline_agent")
+    client.force_login(agent)
+    assert 'id="fault-reopen"' not in client.get(page).content.decode()
+    ok(dispatcher.post(f"{FAULTS}{fault['id']}/restore/", {}, format="json"))
+    assert 'id="fault-reopen"' in client.get(page).content.decode()
+
+    outsider = make_user("disp-d2-reopen", "dispatcher", district="D2")
+    client.force_login(outsider)
+    url = f"/console/faults/orders/{order['id']}/reopen/"
+    assert client.post(url, {"note": "仍无法上网"}).status_code == 404
+    client.force_login(agent)
+    response = client.post(url, {"note": "仍无法上网"})
+    assert response.status_code == 302 and response["Location"] == page
+    reopened = ok(dispatcher.get(f"{ORDERS}{order['id']}/"))
+    assert reopened["status"] == "pending"
+    assert reopened["accepted_at"] == order["accepted_at"]
+    # twice: refused with a message, nothing changes
+    again = client.post(url, {}, follow=True).content.decode()
+    assert "不是由网络故障恢复关闭的" in again
+    assert 'id="fault-reopen"' not in again
