@@ -12,6 +12,9 @@ from workorders.models import Customer, FaultHold
 
 from .models import FaultStatus, NetworkFault
 
+#: Restored faults listed on the desk's panel at most (to be closed).
+RESTORED_ON_DESK = 20
+
 
 def faults_visible_to(user) -> QuerySet[NetworkFault]:
     """Faults the user may see: a district-scoped user only those touching
@@ -44,6 +47,12 @@ def faults_for_desk(user) -> dict[str, list[NetworkFault]]:
         ),
         "confirmed": list(
             qs.filter(status=FaultStatus.CONFIRMED).order_by("eta", "pk")
+        ),
+        # restored, waiting for someone to close the loop (the latest first)
+        "restored": list(
+            qs.filter(status=FaultStatus.RESTORED).order_by("-restored_at", "-pk")[
+                :RESTORED_ON_DESK
+            ]
         ),
     }
 

@@ -88,10 +88,16 @@ def test_the_fault_page_closes_a_restored_fault(client, dispatcher_user, dispatc
     ok(dispatcher.post(f"{FAULTS}{fault['id']}/restore/", {}, format="json"))
     page = client.get(f"/console/faults/{fault['id']}/").content.decode()
     assert 'id="close-fault"' in page
+    # the desk's panel lists it to be closed
+    panel = client.get("/console/faults/panel/").content.decode()
+    assert (
+        "已恢复，待关闭" in panel and f"/console/faults/{fault['id']}/close/" in panel
+    )
     client.post(f"/console/faults/{fault['id']}/close/")
     assert NetworkFault.objects.get(pk=fault["id"]).status == "closed"
     page = client.get(f"/console/faults/{fault['id']}/").content.decode()
     assert "已关闭" in page and 'id="close-fault"' not in page
+    assert "已恢复，待关闭" not in client.get("/console/faults/panel/").content.decode()
 
 
 # --- 定责 marks at restoration and reopen ---------------------------------------------
