@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Q
@@ -77,3 +78,35 @@ def vendor_month_liability_refresh(
             )
             changed += 1
     return changed
+
+
+def vendor_months_liability_refresh(
+    touched: Iterable[tuple[int | None, datetime | None]], *, by=None, now: datetime
+) -> int:
+    """``vendor_month_liability_refresh`` once per (vendor, month) touched.
+
+    For changes of many orders at once (a fault's restoration, a reopen):
+    ``touched`` holds (vendor id, completion time) of every same-day order
+    whose completion appeared or disappeared. Vendors are locked in id order,
+    so two bulk changes cannot deadlock on them.
+    """
+    months: dict[tuple[int, str], datetime] = {}
+    for vendor_id, at in touched:
+        if vendor_id is not None and at is not None:
+            months.setdefault((vendor_id, f"{timezone.localtime(at):%Y-%m}"), at)
+    return sum(
+        vendor_month_liability_refresh(
+            vendor_id, months[(vendor_id, m)], by=by, now=now
+        )
+        for vendor_id, m in sorted(months)
+    )
+
+
+def vendor_months_of(orders) -> list[tuple[int | None, datetime | None]]:
+    """(vendor, completion) of the same-day orders done by outsourced technicians;
+    orders need ``technician`` loaded."""
+    return [
+        (o.technician.vendor_id, o.completed_at)
+        for o in orders
+        if o.is_same_day and o.technician_id and o.completed_at is not None
+    ]

@@ -22,6 +22,7 @@ from django.db.models import Max, Q
 
 from dispatch import selectors as dispatch_selectors
 from dispatch_center.caching import ProcessCache
+from network_faults.selectors import faults_on_map
 from org.models import Technician
 from sla.models import Approval, ApprovalStatus, SlaEvent, SlaEventKind
 from sla.selectors import approvals_visible_to
@@ -366,8 +367,9 @@ def _technician_facts(technicians: list, now: datetime) -> dict:
 
 def map_points(user, filters: dict, *, now: datetime) -> dict:
     """Open orders (most urgent first, up to ``MAP_LIMIT``) with their SLA
-    tone, on their own coordinates or else their package area's, and the
-    technicians' last reported positions, all within the user's scope."""
+    tone, on their own coordinates or else their package area's, the
+    technicians' last reported positions, and the suspected and confirmed
+    network faults at their package areas, all within the user's scope."""
     filters = {k: v for k, v in filters.items() if k != "q"}
     qs = _filtered(orders_visible_to(user).filter(status__in=OPEN), filters)
     policy = service_policy().sla
@@ -418,4 +420,10 @@ def map_points(user, filters: dict, *, now: datetime) -> dict:
             "code", "name", "last_lat", "last_lng", "last_position_at"
         )
     ]
-    return {"orders": orders, "technicians": technicians}
+    faults = faults_on_map(
+        user,
+        district_id=filters.get("district"),
+        area_id=filters.get("area"),
+        group_id=filters.get("group"),
+    )
+    return {"orders": orders, "technicians": technicians, "faults": faults}

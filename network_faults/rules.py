@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext, gettext_lazy
+
 from dispatch_center.errors import InvalidTransition
 
 SUSPECTED = "suspected"
@@ -17,6 +19,15 @@ DISMISSED = "dismissed"
 
 OPEN = frozenset({SUSPECTED, CONFIRMED})
 
+#: The statuses' names as users read them (the same words as ``models.FaultStatus``).
+STATUS_LABELS = {
+    SUSPECTED: gettext_lazy("疑似"),
+    CONFIRMED: gettext_lazy("已确认"),
+    RESTORED: gettext_lazy("已恢复"),
+    CLOSED: gettext_lazy("已关闭"),
+    DISMISSED: gettext_lazy("已排除"),
+}
+
 TRANSITIONS: dict[str, frozenset[str]] = {
     SUSPECTED: frozenset({CONFIRMED, DISMISSED}),
     CONFIRMED: frozenset({RESTORED}),
@@ -26,9 +37,25 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
 def check_transition(src: str, dst: str) -> None:
     if dst not in TRANSITIONS.get(src, frozenset()):
-        raise InvalidTransition(f"a {src} fault cannot become {dst}")
+        raise InvalidTransition(
+            gettext("网络故障状态为“%(src)s”，不能变为“%(dst)s”。")
+            % {"src": status_label(src), "dst": status_label(dst)}
+        )
+
+
+def refuse_unless(status: str, allowed, number: str) -> None:
+    """``InvalidTransition`` unless the fault's status is one of ``allowed``."""
+    if status not in allowed:
+        raise InvalidTransition(
+            gettext("网络故障%(n)s当前为“%(s)s”，不能进行此操作。")
+            % {"n": number, "s": status_label(status)}
+        )
 
 
 def cluster_key(package_area_id: int, product: str) -> str:

@@ -16,7 +16,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
+from compensation.liability import vendor_months_liability_refresh, vendor_months_of
 from compensation.services import claims_create_bulk
 from dispatch_center.errors import InvalidInput, InvalidTransition
 from dispatch_center.history import CREATED, history_record
@@ -73,7 +75,9 @@ def _move(
     if not NetworkFault.objects.filter(pk=fault.pk, status=src).update(
         status=to, **fields
     ):
-        raise InvalidTransition(f"fault {fault.number} changed meanwhile: reload")
+        raise InvalidTransition(
+            gettext("网络故障%(n)s已被他人更改，请刷新。") % {"n": fault.number}
+        )
     fault.status = to
     for attr, value in fields.items():
         setattr(fault, attr, value)
@@ -428,8 +432,7 @@ def fault_eta_set(
     now = now or timezone.now()
     with transaction.atomic():
         fault = _locked(fault)
-        if fault.status not in rules.OPEN:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+        rules.refuse_unless(fault.status, rules.OPEN, fault.number)
         if eta <= fault.started_at:
             raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
         if eta == fault.eta:
@@ -487,8 +490,7 @@ def fault_link(
     _check_in_scope(fault, orders)
     with transaction.atomic():
         fault = _locked(fault)
-        if fault.status not in rules.OPEN:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+        rules.refuse_unless(fault.status, rules.OPEN, fault.number)
         linked = fault_holds.orders_link(
             orders,
             fault_id=fault.pk,
@@ -524,8 +526,7 @@ def fault_intercept_call(
     now = now or timezone.now()
     with transaction.atomic():
         fault = _locked(fault)
-        if fault.status != FaultStatus.CONFIRMED:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+        rules.refuse_unless(fault.status, {rules.CONFIRMED}, fault.number)
         order, _created = work_order_create(data=data, by=by, now=now)
         _check_in_scope(fault, [order])
         if order.network_fault_id is None:
@@ -606,6 +607,8 @@ def fault_restore(
             force_majeure_evidence=fault.force_majeure_evidence,
         )
         claims = claims_create_bulk(done, by=by, now=now)
+        # as at any completion: the vendors' months moved (定责 marks)
+        vendor_months_liability_refresh(vendor_months_of(done), by=by, now=now)
         fault_sms.restored_sms(
             done,
             fault_id=fault.pk,
@@ -627,9 +630,13 @@ def fault_restore(
 def fault_close(
     fault: NetworkFault, *, by, now: datetime | None = None
 ) -> NetworkFault:
+    """Restored → closed (the loop is closed), idempotently: closing a closed
+    fault returns it as it is; any other status is ``InvalidTransition``."""
     now = now or timezone.now()
     with transaction.atomic():
         fault = _locked(fault)
+        if fault.status == FaultStatus.CLOSED:
+            return fault
         return _move(
             fault,
             FaultStatus.CLOSED,
@@ -641,9 +648,20 @@ def fault_close(
 
 
 def order_reopen(order: WorkOrder, *, note: str, by, now: datetime | None = None):
-    """A linked repair whose problem remains goes back to the queue (SPEC §13)."""
+    """A linked repair whose problem remains goes back to the queue (SPEC §13).
+
+    Its completion at the restoration leaves its vendor's month, so the
+    vendor's 定责 marks are refreshed for that month, in the same transaction.
+    """
     now = now or timezone.now()
-    return fault_holds.work_order_reopen_after_fault(order, note=note, by=by, now=now)
+    with transaction.atomic():
+        order = WorkOrder.objects.select_related("technician").get(pk=order.pk)
+        was = vendor_months_of([order])
+        order = fault_holds.work_order_reopen_after_fault(
+            order, note=note, by=by, now=now
+        )
+        vendor_months_liability_refresh(was, by=by, now=now)
+    return order
 
 
 def order_substitute(order: WorkOrder, *, substitute: str, by, now=None) -> WorkOrder:

@@ -27,6 +27,9 @@ from . import presenters, selectors, services
 DESK_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.MANAGER)
 ACTORS = (Role.DISPATCHER, Role.SUPERVISOR)
 HOTLINE_ROLES = (Role.HOTLINE_AGENT, Role.SUPERVISOR)
+# who hears that a restored repair's problem remains: the hotline, the desk,
+# the technician (the same roles as the API's reopen)
+REOPENERS = (Role.HOTLINE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.TECHNICIAN)
 
 
 class InterceptForm(forms.Form):
@@ -144,6 +147,12 @@ def fault_action(request, pk, action):
             lambda: services.fault_restore(fault, by=by),
             _("网络故障%(n)s已恢复，关联工单已随故障竣工。") % {"n": fault.number},
         )
+    elif action == "close":
+        _apply(
+            request,
+            lambda: services.fault_close(fault, by=by),
+            _("网络故障%(n)s已关闭。") % {"n": fault.number},
+        )
     elif action == "link":
         numbers = [n for n in post.get("numbers", "").replace(",", " ").split() if n]
         orders = list(orders_visible_to(by).filter(number__in=numbers))
@@ -249,3 +258,19 @@ def intercept(request, pk):
     qs = QueryDict(mutable=True)
     qs["q"] = phone
     return redirect(f"{reverse('console-hotline')}?{qs.urlencode()}")
+
+
+@require_POST
+@role_required(*REOPENERS)
+def order_reopen(request, pk):
+    """From the order page: the problem remains after the fault's restoration,
+    the repair goes back to the queue as an individual repair."""
+    order = get_object_or_404(orders_visible_to(request.user), pk=pk)
+    _apply(
+        request,
+        lambda: services.order_reopen(
+            order, note=request.POST.get("note", "").strip()[:500], by=request.user
+        ),
+        _("工单%(n)s已转为单独修障，回到待派队列。") % {"n": order.number},
+    )
+    return redirect(reverse("console-order", args=[order.pk]))

@@ -426,6 +426,7 @@ def orders_complete_restored(
     Through ``work_orders_transition`` (compare-and-set per order): a repair
     a technician completed a moment earlier is left alone, completed once.
     Suspended repairs cannot complete (lifecycle) and stay for the dispatcher.
+    CRM orders get a ``restored`` fault callback besides their status one.
     """
     from .services import Change, work_orders_transition
 
@@ -462,6 +463,8 @@ def orders_complete_restored(
             for order in orders[start : start + batch]
         ]
         done += [c.order for c in work_orders_transition(changes, by=by, now=now)]
+    # the CRM hears the completion (a status callback) and why: the fault
+    crm_fault_callbacks(done, status="restored", fault_number=fault_number, now=now)
     return done
 
 

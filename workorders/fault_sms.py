@@ -104,7 +104,7 @@ def restored_sms(orders, *, fault_id: int, fault_number: str, restored_at, now) 
 def crm_fault_callbacks(
     orders, *, status: str, fault_number: str, now: datetime
 ) -> None:
-    """Tell the CRM a repair was linked to a fault (restoration is a status change)."""
+    """Tell the CRM a repair was linked to a fault, or closed by its restoration."""
     url = settings.CRM_CALLBACK_URL
     if not url:
         return

@@ -49,6 +49,13 @@ def order_response(request, order, *, bound=None, status=200):
             "can_decide": selectors.can_dispatch(request.user),
             "decision_form": DecisionForm(),
             "urge_form": UrgeForm() if hotline and is_open else None,
+            # a repair closed by its fault's restoration whose problem remains
+            "can_reopen": order.status == wo_rules.COMPLETED
+            and order.resolution == "network_fault"
+            and bool(
+                roles & {Role.HOTLINE_AGENT, Role.DISPATCHER, Role.SUPERVISOR}
+                or is_assignee
+            ),
             "callback_form": (
                 CallbackForm()
                 if hotline and page.callback is None and order.completed_at

@@ -32,6 +32,7 @@ class NetworkFaultSerializer(ModelSerializer):
             "eta",
             "restored_at",
             "confirmed_at",
+            "closed_at",
             "dismissed_at",
             "dismiss_reason",
             "owner",
@@ -106,3 +107,7 @@ class LinkInSerializer(serializers.Serializer):
 
 class RestoreInSerializer(serializers.Serializer):
     restored_at = BusinessDateTimeField(required=False, allow_null=True, default=None)
+
+
+class EmptyInSerializer(serializers.Serializer):
+    """An action without a body."""

@@ -1,14 +1,17 @@
+from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from dispatch_center.converters import ID_REGEX
 from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import role_permission
 from dispatch_center.roles import Role
-from workorders.api.serializers import WorkOrderSerializer
+from workorders.api.serializers import ReopenInSerializer, WorkOrderSerializer
+from workorders.api.views import COMPLETERS
 from workorders.selectors import orders_visible_to
 
 from .. import services
@@ -191,6 +194,16 @@ class NetworkFaultViewSet(
         )
         return self._respond(fault)
 
+    @fault_action(
+        "close",
+        s.EmptyInSerializer,
+        summary="Close a restored fault (idempotent)",
+    )
+    def close(self, request, pk=None):
+        self._input(s.EmptyInSerializer)
+        fault = services.fault_close(self.get_object(), by=request.user)
+        return self._respond(fault)
+
 
 def orders_outside_district(codes: list[str], district_id: int) -> list[str]:
     from org.models import PackageArea
@@ -201,3 +214,27 @@ def orders_outside_district(codes: list[str], district_id: int) -> list[str]:
         ).values_list("code", flat=True)
     )
     return sorted(set(codes) - inside)
+
+
+class OrderReopenView(APIView):
+    """A repair closed by its fault's restoration whose problem remains.
+
+    Served here, not by the work orders: the reopen moves the vendor's month
+    (定责 marks, compensation), which the work orders cannot reach.
+    """
+
+    permission_classes = [role_permission(*COMPLETERS)]
+
+    @extend_schema(
+        request=ReopenInSerializer,
+        responses={200: WorkOrderSerializer},
+        summary="A repair closed by a fault's restoration whose problem remains",
+    )
+    def post(self, request, pk):
+        ser = ReopenInSerializer(data=request.data)
+        ser.is_valid(raise_exception=True)
+        order = get_object_or_404(orders_visible_to(request.user), pk=pk)
+        order = services.order_reopen(
+            order, note=ser.validated_data["note"], by=request.user
+        )
+        return Response(WorkOrderSerializer(order).data)

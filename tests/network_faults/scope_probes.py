@@ -44,6 +44,7 @@ PROBES.update(
             )
         ),
         "network-fault-restore": fault_post({"restored_at": ETA}),
+        "network-fault-close": fault_post(),
         "work-order-reopen": obj(
             lambda s, w: Call("post", {"pk": s.done.pk}, data={"note": "仍未恢复"})
         ),
@@ -64,6 +65,9 @@ PROBES.update(
                 {"pk": _fault(s).pk},
                 data={"phone": s.pending.customer.phone, "note": "来电"},
             )
+        ),
+        "fault-order-reopen": obj(
+            lambda s, w: Call("post", {"pk": s.done.pk}, data={"note": "仍未恢复"})
         ),
         "fault-action": obj(
             lambda s, w: Call(

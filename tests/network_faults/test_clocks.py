@@ -55,3 +55,30 @@ def test_escalation_of_linked_repairs_goes_to_the_owner_once_per_level(org):
     # the next level is raised once more, once
     sla_scan(now=local_time(2026, 11, 17, 2, 1))
     assert to_owner.count() == 2
+
+
+def test_warning_of_linked_repairs_goes_to_the_owner_once_per_fault(org):
+    owner = make_user("noc-owner-w", "supervisor")
+    fault_declare(
+        package_areas=["P1"],
+        product="",
+        cause="OLT 故障",
+        started_at=T0,
+        owner=owner,
+        by=owner,
+        now=T0,
+    )
+    linked = [repair(T0 + dt.timedelta(minutes=i)) for i in range(3)]
+    # 80 % of the time to 23:59:59 is used by 21:30 for all three
+    sla_scan(now=local_time(2026, 11, 16, 21, 30))
+    sla_scan(now=local_time(2026, 11, 16, 21, 31))
+
+    to_owner = Notification.objects.filter(
+        topic="fault_sla_warning", recipient_user_id=owner.pk
+    )
+    assert to_owner.count() == 1
+    assert not Notification.objects.filter(
+        topic="sla_warning", subject_id__in=[o.pk for o in linked]
+    ).exists()
+    for order in WorkOrder.objects.filter(pk__in=[o.pk for o in linked]):
+        assert order.events.filter(kind=EventKind.WARNING).count() == 1

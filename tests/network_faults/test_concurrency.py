@@ -109,3 +109,90 @@ def test_restoration_racing_a_technician_completes_the_repair_once(org):
     assert all(
         WorkOrder.objects.get(pk=o.pk).status == Status.COMPLETED for o in others
     )
+
+
+def test_two_closes_at_once_close_the_fault_once(org):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from network_faults.models import FaultEvent
+    from network_faults.services import fault_close
+
+    dispatcher = make_user("disp-close-race", "dispatcher")
+    fault = fault_declare(
+        package_areas=["P1"], cause="光缆中断", started_at=T0, by=dispatcher, now=T0
+    )
+    at = T0 + dt.timedelta(hours=2)
+    fault_restore(fault, restored_at=at, by=dispatcher, now=at)
+    errors = run_together(
+        *[
+            lambda: fault_close(
+                NetworkFault.objects.get(pk=fault.pk), by=dispatcher, now=at
+            )
+            for _ in range(3)
+        ]
+    )
+    assert errors == []
+    assert NetworkFault.objects.get(pk=fault.pk).status == "closed"
+    assert FaultEvent.objects.filter(fault=fault, to_status="closed").count() == 1
+
+
+def test_vendor_marks_are_right_after_a_restoration_races_a_late_completion(org):
+    """T2 (vendor V1) has 18 same-day repairs done in time. At once: T2
+    completes a 19th a day late for installer reasons, and a restoration
+    completes a 20th (dispatched to T2, then linked). 1 of 20 is exactly 5 %:
+    the vendor bears nothing, whichever refresh ran first."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    from compensation.models import Claim
+
+    dispatcher = make_user("disp-vendor-race", "dispatcher")
+    t2 = Technician.objects.get(code="T2")
+
+    def worked(package_area, minute):
+        order = repair(T0 + dt.timedelta(minutes=minute), package_area=package_area)
+        work_order_dispatch(
+            order, technician=t2, by=dispatcher, now=T0 + dt.timedelta(minutes=minute)
+        )
+        work_order_accept(order, by=t2.user, now=T0 + dt.timedelta(minutes=minute))
+        return order
+
+    for n in range(18):
+        order_complete(
+            worked("P2", n),
+            resolution="remote",
+            by=t2.user,
+            now=T0 + dt.timedelta(hours=2),
+        )
+    late = worked("P2", 30)
+    linked = worked("P1", 31)
+    fault = fault_declare(
+        package_areas=["P1"],
+        cause="PON口故障",
+        started_at=T0,
+        by=dispatcher,
+        now=T0 + dt.timedelta(minutes=40),
+    )
+    from network_faults.services import fault_link
+
+    fault_link(fault, orders=[linked], by=dispatcher, now=T0 + dt.timedelta(minutes=41))
+    next_day = local_time(2026, 11, 17, 9, 0)
+
+    errors = run_together(
+        lambda: order_complete(
+            WorkOrder.objects.get(pk=late.pk),
+            resolution="remote",
+            delay_cause="installer",
+            by=t2.user,
+            now=next_day,
+        ),
+        lambda: fault_restore(
+            NetworkFault.objects.get(pk=fault.pk),
+            restored_at=next_day,
+            by=dispatcher,
+            now=next_day,
+        ),
+    )
+    assert errors == []
+    assert WorkOrder.objects.get(pk=linked.pk).status == Status.COMPLETED
+    claim = Claim.objects.get(work_order_id=late.pk)
+    assert (claim.delay_cause, claim.liable_party) == ("installer", "branch")

@@ -250,8 +250,21 @@ def test_crm_hears_about_linked_and_restored_repairs(declared, dispatcher_by, se
         payloads[0].items()
     )
     assert payloads[0]["network_fault"] == declared.number
-    assert payloads[1]["status"] == "completed"
-    assert len(payloads) == 2
+    statuses = {
+        (p["status"], p.get("previous_status"), p.get("network_fault_status"))
+        for p in payloads[1:]
+    }
+    assert statuses == {
+        ("completed", None, "restored"),
+        ("completed", "pending", None),
+    }
+    assert len(payloads) == 3
+    # a second restoration tells the CRM nothing more
+    fault_restore(declared, by=dispatcher_by, now=restored_at + minutes(5))
+    assert (
+        Notification.objects.filter(topic="crm_status", subject_id=order.pk).count()
+        == 3
+    )
 
 
 def test_a_repair_linked_after_restoration_is_released_by_the_next_pass(

@@ -36,7 +36,6 @@ ACTION_ROLES = {
     "contact": WORKERS,
     "arrive": WORKERS,
     "cancel": CANCELLERS,
-    "reopen": COMPLETERS,
     "substitute": (
         Role.HOTLINE_AGENT,
         Role.DISPATCHER,
@@ -157,20 +156,6 @@ class WorkOrderViewSet(
         order = self.get_object()
         return self._respond(
             services.work_order_cancel(order, by=request.user, reason=data["reason"])
-        )
-
-    @order_action(
-        "reopen",
-        s.ReopenInSerializer,
-        summary="A repair closed by a fault's restoration whose problem remains",
-    )
-    def reopen(self, request, pk=None):
-        data = self._input(s.ReopenInSerializer)
-        order = self.get_object()
-        return self._respond(
-            fault_holds.work_order_reopen_after_fault(
-                order, note=data["note"], by=request.user, now=timezone.now()
-            )
         )
 
     @order_action(

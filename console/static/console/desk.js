@@ -167,6 +167,22 @@
 
   /* --- the map: ECharts (the local copy), loaded when the panel opens --- */
   var COLOURS = { ok: "#2f9e44", warning: "#f08c00", overdue: "#e03131", paused: "#868e96" };
+  var FAULT_COLOURS = { suspected: "#9c36b5", confirmed: "#a61e4d" };
+  function escapeHtml(text) {
+    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+  /* a fault's tooltip: number, status, cause, ETA, linked count, its page */
+  function faultTip(f, area, label) {
+    var rows = [
+      ["faultStatus", f.status_display], ["faultCause", f.cause || "—"],
+      ["faultEta", f.eta || "—"], ["faultLinked", f.linked], ["faultArea", area]
+    ];
+    return "<b>" + escapeHtml(label("faultNumber")) + " " + escapeHtml(f.number) + "</b><br>" +
+      rows.map(function (r) { return escapeHtml(label(r[0])) + "：" + escapeHtml(r[1]); }).join("<br>") +
+      '<br><a href="' + escapeHtml(f.url) + '">' + escapeHtml(label("faultOpen")) + "</a>";
+  }
   function loadEcharts(src, done) {
     if (window.echarts) { done(); return; }
     var script = document.createElement("script");
@@ -187,7 +203,8 @@
     fetch(panel.dataset.mapUrl, { credentials: "same-origin" })
       .then(function (r) { return r.json(); })
       .then(function (data) {
-        if (!data.orders.length && !data.technicians.length) {
+        var faults = data.faults || [];
+        if (!data.orders.length && !data.technicians.length && !faults.length) {
           box.textContent = label("empty");
           return;
         }
@@ -207,22 +224,47 @@
             return { value: [t.lng, t.lat], name: t.name + " " + t.code + " " + t.at };
           })
         });
+        /* network faults on top: a pin per package area of their scope */
+        ["suspected", "confirmed"].forEach(function (status) {
+          var key = "fault" + status.charAt(0).toUpperCase() + status.slice(1);
+          var points = [];
+          faults.filter(function (f) { return f.status === status; }).forEach(function (f) {
+            f.areas.forEach(function (a) {
+              points.push({ value: [a.lng, a.lat], name: f.number, fault: f, area: a.name + "（" + a.code + "）" });
+            });
+          });
+          if (!points.length) { return; }
+          series.push({
+            name: label(key), type: "scatter", symbol: "pin", symbolSize: 34, z: 5, clip: false,
+            itemStyle: { color: FAULT_COLOURS[status], borderColor: "#fff", borderWidth: 1 },
+            label: { show: true, formatter: "!", color: "#fff", fontWeight: "bold", offset: [0, -3] },
+            data: points
+          });
+        });
         var chart = window.echarts.getInstanceByDom(box) || window.echarts.init(box);
         chart.setOption({
           animation: false,
-          legend: { top: 0, data: ["overdue", "warning", "ok", "paused", "technicians"].map(label) },
-          tooltip: { trigger: "item", formatter: function (p) { return p.seriesName + "：" + p.name; } },
-          grid: { left: 64, right: 20, top: 36, bottom: 44 },
+          legend: { top: 0, data: ["overdue", "warning", "ok", "paused", "technicians", "faultSuspected", "faultConfirmed"].map(label) },
+          tooltip: {
+            trigger: "item", enterable: true,
+            formatter: function (p) {
+              if (p.data && p.data.fault) { return faultTip(p.data.fault, p.data.area, label); }
+              return escapeHtml(p.seriesName + "：" + p.name);
+            }
+          },
+          grid: { left: 64, right: 20, top: faults.length ? 64 : 36, bottom: 44 },
           xAxis: { type: "value", scale: true, name: label("lng"), nameLocation: "middle", nameGap: 24, min: pad(-1), max: pad(1) },
           yAxis: { type: "value", scale: true, name: label("lat"), nameLocation: "middle", nameGap: 40, min: pad(-1), max: pad(1) },
           series: series
         }, true);
         chart.off("click");
         chart.on("click", function (p) {
+          if (p.data && p.data.fault) { window.location.href = p.data.fault.url; return; }
           var row = p.data && p.data.id && document.querySelector("#queue tr[data-id='" + p.data.id + "'] [data-candidates]");
           if (row) { row.click(); }
         });
         box.dataset.drawn = String(data.orders.length + data.technicians.length);
+        box.dataset.faults = String(faults.length);
       });
   }
   document.addEventListener("toggle", function (event) {
