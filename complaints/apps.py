@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class ComplaintsConfig(AppConfig):
     name = "complaints"
-    verbose_name = "投诉"
+    verbose_name = pgettext_lazy("app", "投诉")

@@ -633,4 +633,5 @@ class Callback(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.work_order_id} {'满意' if self.satisfied else '不满意'}"
+        verdict = _("满意") if self.satisfied else _("不满意")
+        return f"{self.work_order_id} {verdict}"

@@ -204,7 +204,7 @@ def order_dispatch(
         raise NotACandidate(hard[0].detail, reason=hard[0].reason, overridable=False)
     if refusals and not override:
         raise NotACandidate(
-            "；".join(r.detail for r in refusals)
+            gettext("；").join(r.detail for r in refusals)
             + gettext("（如需调剂请选择超范围派单并填写原因）"),
             reason=refusals[0].reason,
             overridable=True,
@@ -221,7 +221,7 @@ def order_dispatch(
         reasons = {
             "decided_by": "dispatcher",
             "rank": None,
-            "not_ranked_because": "；".join(r.detail for r in refusals),
+            "not_ranked_because": gettext("；").join(r.detail for r in refusals),
         }
     if refusals:  # 调剂: borrowed from outside the pool, on purpose
         reasons["override"] = True

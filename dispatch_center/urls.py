@@ -44,9 +44,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-admin.site.site_header = "综调中心 管理后台"
-admin.site.site_title = "综调中心"
-admin.site.index_title = "系统管理"
+admin.site.site_header = gettext_lazy("综调中心 管理后台")
+admin.site.site_title = gettext_lazy("综调中心")
+admin.site.index_title = gettext_lazy("系统管理")
 
 
 def _api_or(page_view, status: int, detail):

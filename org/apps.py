@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class OrgConfig(AppConfig):
     name = "org"
-    verbose_name = "组织架构"
+    verbose_name = pgettext_lazy("app", "组织架构")

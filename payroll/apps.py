@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class PayrollConfig(AppConfig):
     name = "payroll"
-    verbose_name = "计件工资"
+    verbose_name = pgettext_lazy("app", "计件工资")

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -169,7 +170,7 @@ class CertLevelPay(models.Model):
         ordering = ["cert_level"]
 
     def __str__(self):
-        return f"{self.cert_level}级"
+        return gettext("%(level)s级") % {"level": self.cert_level}
 
 
 class TechnicianPay(models.Model):

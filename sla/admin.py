@@ -70,7 +70,7 @@ class EscalationContactAdmin(SimpleHistoryAdmin):
             for (level, goes_to), areas in sorted(
                 grouped.items(), key=lambda item: item[0][0]
             ):
-                values = {"level": level, "areas": "、".join(areas), "up": goes_to}
+                values = {"level": level, "areas": _("、").join(areas), "up": goes_to}
                 if goes_to is None:
                     text = _(
                         "以下片区的%(level)d级升级没有通知对象，更高级别也没有，"

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import pgettext_lazy
 
 
 class SlaConfig(AppConfig):
     name = "sla"
-    verbose_name = "时限管控"
+    verbose_name = pgettext_lazy("app", "时限管控")

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -154,6 +155,15 @@ def _defaults_after_flush(request):
         request.getfixturevalue("transactional_db")
         for code in _project_data_migrations():
             code(global_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Every test starts in the site's language: a request in English leaves
+    English active in the thread (LocaleMiddleware activates, nothing resets)."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
