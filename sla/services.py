@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from dispatch import slot_services
 from dispatch_center.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from notifications.services import notifications_enqueue
 from workorders import rules
@@ -259,6 +260,16 @@ def approval_request(
             raise InvalidInput(
                 "appointment_start", gettext("预约开始时间不能早于今天。")
             )
+        # a reschedule is a booking made ahead: a slot with room (SPEC §14);
+        # checked again under the slot's lock when it is approved
+        slot_services.slot_check(
+            group_id=order.group_id,
+            kind=order.kind,
+            product=order.product,
+            start=appointment_start,
+            now=now,
+            exclude_order_id=order.pk,
+        )
         allowed = RESCHEDULABLE
     elif kind == ApprovalKind.SUSPEND:
         appointment_start = appointment_end = None
@@ -387,6 +398,14 @@ def _decide(
                     data=data,
                 )
             else:
+                slot_services.slot_reserve(
+                    group_id=order.group_id,
+                    kind=order.kind,
+                    product=order.product,
+                    start=locked.appointment_start,
+                    now=now,
+                    exclude_order_id=order.pk,
+                )
                 work_order_reschedule(
                     order,
                     appointment_start=locked.appointment_start,

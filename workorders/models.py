@@ -329,6 +329,10 @@ class WorkOrder(models.Model):
             models.Index(fields=["change_seq", "id"], name="wo_change_feed"),
             models.Index(fields=["district", "status"], name="wo_district_status"),
             models.Index(fields=["group", "status"], name="wo_group_status"),
+            # a day's slots read the group's appointments of that day (SPEC §14)
+            models.Index(
+                fields=["group", "appointment_start"], name="wo_group_appointment"
+            ),
             models.Index(
                 fields=["customer", "product", "completed_at"],
                 name="wo_customer_product_done",

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from compensation import services as compensation_services
 from dispatch import services as dispatch_services
+from dispatch import slot_services
 from dispatch_center.console import role_required
 from dispatch_center.roles import Role
 from payroll.selectors import my_lines
@@ -35,7 +36,8 @@ def _call(action: str, order, data: dict, user):
     if action == "accept":
         return wo_services.work_order_accept(order, by=user)
     if action == "contact":
-        return wo_services.work_order_contact(order, by=user, **data)
+        # a later day is a booking made ahead: only into a slot with room
+        return slot_services.order_contact(order, by=user, **data)
     if action == "arrive":
         return wo_services.work_order_arrive(order, by=user)
     if action == "complete":

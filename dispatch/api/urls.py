@@ -2,9 +2,24 @@ from django.urls import path
 
 from dispatch_center import converters  # noqa: F401 - registers <id:pk>
 
-from . import views
+from . import slot_views, views
+
+#: the CRM's create and contact book appointments into slots (SPEC §14); these
+#: two routes come before ``workorders.api.urls`` and answer the same contract
+booking = slot_views.WorkOrderBookingViewSet
 
 urlpatterns = [
+    path(
+        "work-orders/",
+        booking.as_view({"get": "list", "post": "create"}),
+        name="work-order-list",
+    ),
+    path(
+        "work-orders/<id:pk>/contact/",
+        booking.as_view({"post": "contact"}),
+        name="work-order-contact",
+    ),
+    path("slots/", slot_views.SlotsView.as_view(), name="slots"),
     path(
         "work-orders/<id:pk>/dispatch/",
         views.OrderDispatchView.as_view(),
