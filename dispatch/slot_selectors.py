@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from dispatch_center.caching import ProcessCache
 from org.models import Technician, TechnicianStatus
 from workorders.models import Status, WorkOrder
 
 from . import slot_rules as rules
-from .models import DispatchPolicy, RotaEntry, SlotPolicy, WorkHourStandard
+from .models import DispatchPolicy, SlotPolicy, WorkHourStandard
 
 
 @dataclass(frozen=True)
@@ -25,37 +26,45 @@ class SlotLoad:
     booked: int
 
 
+#: the slot policy and the 工时池, cached per process like the other policies
+#: (``POLICY_CACHE_SECONDS``): an admin edit is in force within that time
+_policies = ProcessCache("POLICY_CACHE_SECONDS")
+
+
 def slot_policy() -> SlotPolicy:
-    return SlotPolicy.objects.order_by("pk").first() or SlotPolicy()
+    return _policies.get(
+        "slots", lambda: SlotPolicy.objects.order_by("pk").first() or SlotPolicy()
+    )
+
+
+def _hours_table() -> tuple[dict[tuple[str, str], Decimal], Decimal]:
+    def load():
+        policy = DispatchPolicy.objects.order_by("pk").first() or DispatchPolicy()
+        table = {(w.kind, w.product): w.hours for w in WorkHourStandard.objects.all()}
+        return table, policy.default_work_hours
+
+    return _policies.get("hours", load)
 
 
 def order_hours(kind: str, product: str) -> Decimal:
     """Standard work-hours of one order (工时池), the policy's default else."""
-    row = WorkHourStandard.objects.filter(kind=kind, product=product).first()
-    if row is not None:
-        return row.hours
-    policy = DispatchPolicy.objects.order_by("pk").first() or DispatchPolicy()
-    return policy.default_work_hours
+    table, default = _hours_table()
+    return table.get((kind, product), default)
 
 
 def _staff(group_id: int, product: str, day: date, today: date) -> tuple[int, int]:
-    """(technicians on duty that day, of whom after-hours) able to do ``product``."""
+    """(technicians on duty that day, of whom after-hours) able to do ``product``:
+    one query, the day's rota entries (rest, leave, off) excluded in it."""
     techs = [
         t
-        for t in Technician.objects.filter(group_id=group_id).only(
-            "id", "skills", "after_hours", "status"
-        )
+        for t in Technician.objects.filter(group_id=group_id)
+        .exclude(rota_entries__date=day)
+        .only("id", "skills", "after_hours", "status")
         if product in (t.skills or [])
         # today's status (leave, rest) is known; a later day follows the rota
         and (day != today or t.status == TechnicianStatus.ON_DUTY)
     ]
-    absent = set(
-        RotaEntry.objects.filter(
-            technician_id__in=[t.pk for t in techs], date=day
-        ).values_list("technician_id", flat=True)
-    )
-    on_duty = [t for t in techs if t.pk not in absent]
-    return len(on_duty), sum(1 for t in on_duty if t.after_hours)
+    return len(techs), sum(1 for t in techs if t.after_hours)
 
 
 def slot_loads(
@@ -89,10 +98,7 @@ def slot_loads(
         .exclude(status=Status.CANCELLED)
         .values_list("id", "appointment_start", "kind", "product")
     )
-    hours_table = {(w.kind, w.product): w.hours for w in WorkHourStandard.objects.all()}
-    default = (
-        DispatchPolicy.objects.order_by("pk").first() or DispatchPolicy()
-    ).default_work_hours
+    hours_table, default = _hours_table()
     hours = {s.start: Decimal(0) for s in slots}
     counts = {s.start: 0 for s in slots}
     for pk, start, kind, prod in booked:
