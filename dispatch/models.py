@@ -177,6 +177,12 @@ class SlotPolicy(models.Model):
     kept_target_percent = models.DecimalField(
         _("预约履约率目标(%)"), max_digits=5, decimal_places=2, default=Decimal("95")
     )
+    customer_link_days = models.PositiveIntegerField(
+        _("客户页面链接有效期(竣工后天数)"), default=30
+    )
+    customer_page_rate_per_minute = models.PositiveIntegerField(
+        _("客户页面每分钟请求上限(每个来源地址)"), default=30
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -8,6 +8,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from monitoring.views import healthz_jobs, metrics_view
+from console.views import customer as customer_page
 
 from . import views
 from .health import healthz
@@ -35,6 +36,8 @@ urlpatterns = [
     path("healthz/jobs", healthz_jobs, name="healthz-jobs"),
     path("metrics", metrics_view, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # the customer's own page (SPEC §14); workorders.models.CUSTOMER_PATH
+    path("c/<str:token>/", customer_page.page, name="customer-page"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

@@ -223,8 +223,12 @@ def approval_request(
     customer_confirmed: bool = False,
     by,
     now: datetime | None = None,
+    by_customer: bool = False,
 ) -> Approval:
     """Ask a supervisor to approve a suspension (挂起) or a reschedule (改约).
+
+    ``by_customer``: the customer chose a new slot on their own page (SPEC
+    §14): no staff user asks, and the request is customer-confirmed by nature.
 
     1. Only the assigned technician, a dispatcher or a supervisor may ask.
     2. Check everything before writing: a reschedule needs the customer's
@@ -234,7 +238,8 @@ def approval_request(
        recorded in the timeline; the supervisors are told.
     """
     now = now or timezone.now()
-    work_order_check_worker(order, by)
+    if not by_customer:
+        work_order_check_worker(order, by)
     if reason not in DelayCause.values:
         raise InvalidInput(
             "reason", gettext("未知的原因：%(code)s。") % {"code": reason}
