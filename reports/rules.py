@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext_lazy as _
 
+from . import appointments
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # --- periods -----------------------------------------------------------------------
@@ -239,13 +241,7 @@ INT_COUNTERS = (
     # the rest rota, on the Monday of each week, per technician
     "rota_weeks",
     "rota_weeks_rested",
-    # appointments of every kind (预约服务, SPEC §14), completion date
-    "appointments_due",
-    "appointments_kept",
-    # callbacks by channel: the customer's page or the agents' phone call
-    "callbacks_page",
-    "callbacks_phone",
-)
+) + appointments.INT_COUNTERS  # SPEC §14
 #: Decimal counters (two places).
 DECIMAL_COUNTERS = ("compensation_amount", "workload_hours")
 COUNTERS = INT_COUNTERS + DECIMAL_COUNTERS
@@ -439,17 +435,6 @@ METRICS: tuple[Metric, ...] = (
         contract=True,
     ),
     Metric(
-        "appointment_kept_rate",
-        "预约履约率",
-        RATE,
-        "appointments_kept",
-        "appointments_due",
-        basis=_DONE,
-        definition="分母：本期竣工、有预约时间的全部工单（新装、移机、修障）；分子：其中在"
-        "预约结束时间前上门（无上门记录的按竣工时间）的。已批准的改约以最后一次预约为准。"
-        "目标见指标目标（种子003：不低于95%）。",
-    ),
-    Metric(
         "repeat_fault_rate",
         _("重复申告率"),
         RATE,
@@ -591,34 +576,6 @@ METRICS: tuple[Metric, ...] = (
         "callbacks",
         basis=_("回访日期"),
         definition=_("本期回访中“上门服务态度”打分达到满意分的占比。"),
-    ),
-    Metric(
-        "page_evaluations",
-        "客户页面评价数",
-        COUNT,
-        "callbacks_page",
-        better=None,
-        basis="回访日期",
-        definition="本期客户在自助页面填写的服务评价数（计为该工单的回访）。",
-    ),
-    Metric(
-        "phone_callbacks",
-        "电话回访数",
-        COUNT,
-        "callbacks_phone",
-        better=None,
-        basis="回访日期",
-        definition="本期由坐席电话完成的回访数。",
-    ),
-    Metric(
-        "page_evaluation_share",
-        "页面评价占比",
-        RATE,
-        "callbacks_page",
-        "callbacks",
-        better=None,
-        basis="回访日期",
-        definition="分母：本期完成的回访（含页面评价）；分子：其中客户在自助页面填写的。",
     ),
     Metric(
         "callbacks",
@@ -764,7 +721,7 @@ METRICS: tuple[Metric, ...] = (
             "至少有一天轮休/请假的。日报不计（为空）。按工程师当前所在区域组归属。"
         ),
     ),
-)
+) + appointments.metrics()  # SPEC §14
 METRICS_BY_KEY = {m.key: m for m in METRICS}
 CONTRACT_KEYS = tuple(m.key for m in METRICS if m.contract)
 RATE_KEYS = tuple(m.key for m in METRICS if m.kind == RATE)

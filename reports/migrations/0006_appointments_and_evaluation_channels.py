@@ -21,7 +21,7 @@ def kept_target(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0003_order_time_indexes'),
+        ('reports', '0005_broadband_targets'),
     ]
 
     operations = [
