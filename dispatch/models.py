@@ -183,6 +183,11 @@ class SlotPolicy(models.Model):
     customer_page_rate_per_minute = models.PositiveIntegerField(
         _("客户页面每分钟请求上限(每个来源地址)"), default=30
     )
+    booking_days = models.PositiveIntegerField(
+        _("可预约天数"),
+        default=7,
+        help_text=_("预约表单和客户页面列出今天之后多少天的时段。"),
+    )
     history = HistoricalRecords()
 
     class Meta:

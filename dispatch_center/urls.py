@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from monitoring.views import healthz_jobs, metrics_view
 from console.views import customer as customer_page
+from monitoring.views import healthz_jobs, metrics_view
 
 from . import views
 from .health import healthz
@@ -17,7 +17,6 @@ from .middleware import database_down, database_unavailable_response
 api_v1 = [
     path("", include("compensation.api.urls")),
     path("", include("dispatch.api.urls")),
-    path("", include("workorders.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("complaints.api.urls")),
     path("", include("network_faults.api.urls")),

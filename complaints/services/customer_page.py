@@ -9,6 +9,10 @@ calls only these. Each composes lower services:
   checked at request and again under its lock at approval);
 - the fault is back: a repeat-fault repair (``work_order_create``, once per
   order: replays return the first);
+- a restored network fault is not fixed for them: the linked repair closed by
+  the restoration is reopened (``workorders.fault_holds.
+  work_order_reopen_after_fault``, the flow behind ``POST
+  /api/v1/work-orders/{id}/reopen/``; compare-and-set, so twice reopens once);
 - the on-site evaluation: the order's callback (``callback_record`` with
   channel ``page``; the agents' queue skips the order, a dissatisfied one
   escalates as any callback).
@@ -19,13 +23,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch.slot_selectors import slot_loads
 from dispatch_center.errors import InvalidInput, InvalidTransition
 from sla.models import ApprovalKind
 from sla.services import approval_request
 from workorders import rules as wo_rules
-from workorders.models import DelayCause, EventKind, Kind, Source, Status, WorkOrder
+from workorders.fault_holds import work_order_reopen_after_fault
+from workorders.models import (
+    DelayCause,
+    EventKind,
+    Kind,
+    Resolution,
+    Source,
+    Status,
+    WorkOrder,
+)
 from workorders.services import CustomerIn, OrderIn, event_record, work_order_create
 
 from ..models import Callback, CallbackChannel
@@ -111,6 +125,28 @@ def customer_fault_back(
         by=None,
         idempotency_key=f"customer-fault-back:{order.pk}",
         now=now,
+    )
+
+
+def customer_fault_not_fixed(
+    order: WorkOrder, *, now: datetime | None = None
+) -> WorkOrder:
+    """A repair closed by its network fault's restoration is not fixed for
+    this customer: reopened as an individual repair by main's reopen flow."""
+    now = now or timezone.now()
+    return work_order_reopen_after_fault(
+        order,
+        note=gettext("客户在自助页面反馈：网络故障恢复后仍未修好。"),
+        by=None,
+        now=now,
+    )
+
+
+def is_fault_restored_repair(order: WorkOrder) -> bool:
+    """Closed by its network fault's restoration (the page offers "not fixed")."""
+    return (
+        order.status == Status.COMPLETED
+        and order.resolution == Resolution.NETWORK_FAULT
     )
 
 

@@ -14,6 +14,7 @@ from django import forms
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,7 @@ from complaints.services import customer_page as flows
 from dispatch.slot_rules import local_date
 from dispatch.slot_selectors import open_slots, slot_policy
 from dispatch_center.errors import DomainError, InvalidInput
+from network_faults.models import FaultStatus
 from sla.models import Approval, ApprovalStatus
 from workorders.models import Status, WorkOrder
 
@@ -43,7 +45,6 @@ PLAIN_STATUS = {
     Status.CLOSED: gettext_lazy("已完成。"),
     Status.CANCELLED: gettext_lazy("工单已撤销。"),
 }
-REBOOK_DAYS = 7
 SCORES = [(n, str(n)) for n in range(5, 0, -1)]
 
 
@@ -102,7 +103,9 @@ def _too_many(request, now: datetime, limit: int) -> bool:
 
 def _order(token: str, now: datetime, days: int) -> WorkOrder:
     order = (
-        WorkOrder.objects.select_related("technician", "customer", "package_area")
+        WorkOrder.objects.select_related(
+            "technician", "customer", "package_area", "network_fault"
+        )
         .filter(customer_token=token)
         .first()
         if token
@@ -122,7 +125,7 @@ def _slot_days(order: WorkOrder, now: datetime) -> list:
     """[(day, [slot figures with room])] for the next days, days with room only."""
     today = local_date(now)
     days = []
-    for offset in range(1, REBOOK_DAYS + 1):
+    for offset in range(1, slot_policy().booking_days + 1):
         day = today + timedelta(days=offset)
         found = open_slots(
             group_id=order.group_id,
@@ -136,17 +139,44 @@ def _slot_days(order: WorkOrder, now: datetime) -> list:
     return days
 
 
-def network_fault_for(order: WorkOrder):
-    """The network fault the order waits on, with its ETA, or None.
+def network_fault_for(order: WorkOrder) -> dict | None:
+    """The network fault linked to the order, as the customer reads it, or None.
 
-    Wired to ``network_faults`` when that app is merged (SPEC §13); until
-    then there is none to show.
+    As the hotline's interception banner presents it (SPEC §13): its number,
+    cause and ETA while it is open ("尚未确定" without one); once restored, the
+    restoration time. Nothing of the fault's scope or other customers.
     """
-    return None
+    fault = order.network_fault
+    if fault is None or fault.status == FaultStatus.DISMISSED:
+        return None
+    return {
+        "number": fault.number,
+        "cause": fault.cause,
+        "open": fault.status in (FaultStatus.SUSPECTED, FaultStatus.CONFIRMED),
+        "eta": fault.eta,
+        "restored_at": fault.restored_at,
+    }
+
+
+def not_found() -> HttpResponse:
+    """The one plain 404 of the page: the same bytes for an unknown, altered
+    or expired token (no CSRF token, no path, nothing of the request)."""
+    return HttpResponse(
+        render_to_string("console/customer_404.html"),
+        status=404,
+        content_type="text/html; charset=utf-8",
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def page(request, token: str):
+    try:
+        return _page(request, token)
+    except Http404:
+        return not_found()
+
+
+def _page(request, token: str):
     now = timezone.now()
     policy = slot_policy()
     if _too_many(request, now, policy.customer_page_rate_per_minute):
@@ -175,6 +205,11 @@ def page(request, token: str):
                 request.session["customer_notice"] = _(
                     "已为您登记故障复发，装维工程师会尽快联系您。"
                 )
+            elif action == "fault_not_fixed":
+                flows.customer_fault_not_fixed(order, now=now)
+                request.session["customer_notice"] = _(
+                    "已为您重新登记报修，装维工程师会尽快联系您。"
+                )
             elif action == "evaluate":
                 form = EvaluationForm(request.POST)
                 if form.is_valid():
@@ -202,6 +237,7 @@ def page(request, token: str):
         "plain_status": PLAIN_STATUS.get(order.status, ""),
         "technician": order.technician,
         "fault": network_fault_for(order),
+        "fault_restored_repair": flows.is_fault_restored_repair(order),
         "can_confirm": order.appointment_start is not None
         and order.status in flows.CONFIRMABLE
         and order.appointment_start > now,

@@ -1,12 +1,12 @@
 """Appointment slots for the CRM (SPEC §14) and the booking entry points.
 
-``WorkOrderBookingViewSet`` answers the CRM's create and contact: the same
-contract as ``workorders.api`` (it subclasses that viewset), but an appointment
-made ahead goes through ``dispatch.slot_services`` (slot with room or
-409/400). Its two routes are listed before ``workorders.api.urls``.
+``WorkOrderBookingViewSet`` is the ``work-orders`` resource: ``workorders.api``'s
+viewset extended with create and contact, whose appointments made ahead go
+through ``dispatch.slot_services`` (slot with room or 409/400).
 """
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -17,7 +17,7 @@ from dispatch_center.permissions import HasAnyRole
 from org.models import PackageArea, Product
 from org.selectors import user_district_id
 from workorders.api import serializers as wo_s
-from workorders.api.views import WorkOrderViewSet
+from workorders.api.views import IDEMPOTENCY_HEADER, WorkOrderViewSet, order_action
 from workorders.models import Kind
 
 from .. import slot_selectors, slot_services
@@ -75,14 +75,27 @@ class SlotsView(APIView):
 
 
 class WorkOrderBookingViewSet(WorkOrderViewSet):
-    """The work-order list/create and contact, booking appointments into slots."""
+    """The ``work-orders`` resource: ``workorders.api``'s list, read and steps,
+    plus the two entry points that book appointments (SPEC §14).
 
+    Creating an order with an appointment and a first contact that books a
+    later day go through ``dispatch.slot_services`` (a slot with room, else
+    409 ``slot_full`` / 400 naming the field); this viewset is the only one
+    registered for the resource, so there is no other route to them.
+    """
+
+    @extend_schema(
+        request=wo_s.WorkOrderCreateSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: wo_s.WorkOrderSerializer, 200: wo_s.WorkOrderSerializer},
+        summary="Create an order (CRM install/move, hotline repair); idempotent",
+    )
     def create(self, request):
         ser = wo_s.WorkOrderCreateSerializer(data=request.data)
         ser.is_valid(raise_exception=True)
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 128:
-            raise InvalidInput("Idempotency-Key", "at most 128 characters")
+            raise InvalidInput("Idempotency-Key", gettext("请求键最多 128 个字符。"))
         order, created = slot_services.order_intake(
             data=ser.to_order_in(), by=request.user, idempotency_key=key
         )
@@ -90,15 +103,12 @@ class WorkOrderBookingViewSet(WorkOrderViewSet):
             order, status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
+    @order_action(
+        "contact", wo_s.ContactInSerializer, summary="First contact and appointment"
+    )
     def contact(self, request, pk=None):
         data = self._input(wo_s.ContactInSerializer)
         order = self.get_object()
         return self._respond(
             slot_services.order_contact(order, by=request.user, **data)
         )
-
-
-# the schema documents these through ``workorders.api`` (same contract)
-WorkOrderBookingViewSet.create = extend_schema(exclude=True)(
-    WorkOrderBookingViewSet.create
-)

@@ -1,24 +1,19 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from dispatch_center import converters  # noqa: F401 - registers <id:pk>
 
 from . import slot_views, views
 
-#: the CRM's create and contact book appointments into slots (SPEC §14); these
-#: two routes come before ``workorders.api.urls`` and answer the same contract
-booking = slot_views.WorkOrderBookingViewSet
+#: the work-orders resource (list, read, steps from ``workorders.api``); its
+#: create and contact book appointments into slots (SPEC §14)
+orders = SimpleRouter()
+orders.register(
+    "work-orders", slot_views.WorkOrderBookingViewSet, basename="work-order"
+)
 
 urlpatterns = [
-    path(
-        "work-orders/",
-        booking.as_view({"get": "list", "post": "create"}),
-        name="work-order-list",
-    ),
-    path(
-        "work-orders/<id:pk>/contact/",
-        booking.as_view({"post": "contact"}),
-        name="work-order-contact",
-    ),
+    *orders.urls,
     path("slots/", slot_views.SlotsView.as_view(), name="slots"),
     path(
         "work-orders/<id:pk>/dispatch/",

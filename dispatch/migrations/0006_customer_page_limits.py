@@ -30,4 +30,14 @@ class Migration(migrations.Migration):
             name='customer_page_rate_per_minute',
             field=models.PositiveIntegerField(default=30, verbose_name='客户页面每分钟请求上限(每个来源地址)'),
         ),
+        migrations.AddField(
+            model_name='historicalslotpolicy',
+            name='booking_days',
+            field=models.PositiveIntegerField(default=7, help_text='预约表单和客户页面列出今天之后多少天的时段。', verbose_name='可预约天数'),
+        ),
+        migrations.AddField(
+            model_name='slotpolicy',
+            name='booking_days',
+            field=models.PositiveIntegerField(default=7, help_text='预约表单和客户页面列出今天之后多少天的时段。', verbose_name='可预约天数'),
+        ),
     ]
