@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dispatch_center.errors import Conflict, InvalidInput
 from org.selectors import package_area_for_intake
@@ -51,13 +52,13 @@ def slot_check(
     load = next((x for x in loads if x.slot.start <= start < x.slot.end), None)
     if load is None:
         raise InvalidInput(
-            field, "预约开始时间不在任何预约时段内，请选择可预约的时段。"
+            field, gettext("预约开始时间不在任何预约时段内，请选择可预约的时段。")
         )
     if not rules.slot_has_room(
         load.capacity_hours, load.booked_hours, selectors.order_hours(kind, product)
     ):
         raise Conflict(
-            "该预约时段已约满，请选择其他时段。",
+            gettext("该预约时段已约满，请选择其他时段。"),
             code="slot_full",
         )
     return load.slot

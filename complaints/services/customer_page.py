@@ -52,7 +52,7 @@ def customer_confirm(order: WorkOrder, *, now: datetime | None = None) -> None:
     """The customer confirms the appointment they were given."""
     now = now or timezone.now()
     if order.appointment_start is None or order.status not in CONFIRMABLE:
-        raise InvalidTransition("这张工单现在没有可确认的预约。")
+        raise InvalidTransition(gettext("这张工单现在没有可确认的预约。"))
     event_record(
         order,
         kind=EventKind.NOTE,
@@ -80,7 +80,7 @@ def customer_rebook(order: WorkOrder, *, start: datetime, now: datetime | None =
         None,
     )
     if load is None:
-        raise InvalidInput("slot", "请选择页面上列出的预约时段。")
+        raise InvalidInput("slot", gettext("请选择页面上列出的预约时段。"))
     return approval_request(
         order,
         kind=ApprovalKind.RESCHEDULE,
@@ -102,7 +102,7 @@ def customer_fault_back(
     repeat fault by the intake's own rule; once per order (a replay answers
     the first repair)."""
     if order.status not in (Status.COMPLETED, Status.CLOSED):
-        raise InvalidTransition("工单完成后才能报告故障复发。")
+        raise InvalidTransition(gettext("工单完成后才能报告故障复发。"))
     customer = order.customer
     return work_order_create(
         data=OrderIn(

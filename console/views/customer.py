@@ -50,25 +50,25 @@ SCORES = [(n, str(n)) for n in range(5, 0, -1)]
 
 class EvaluationForm(forms.Form):
     contact = forms.TypedChoiceField(
-        label=gettext_lazy("联系及时性"),
+        label=gettext_lazy("联系是否及时"),
         choices=SCORES,
         coerce=int,
         widget=forms.RadioSelect,
     )
     punctuality = forms.TypedChoiceField(
-        label=gettext_lazy("履约及时性"),
+        label=gettext_lazy("上门是否准时"),
         choices=SCORES,
         coerce=int,
         widget=forms.RadioSelect,
     )
     skill = forms.TypedChoiceField(
-        label=gettext_lazy("上门技术水平"),
+        label=gettext_lazy("技术水平"),
         choices=SCORES,
         coerce=int,
         widget=forms.RadioSelect,
     )
     attitude = forms.TypedChoiceField(
-        label=gettext_lazy("上门服务态度"),
+        label=gettext_lazy("服务态度"),
         choices=SCORES,
         coerce=int,
         widget=forms.RadioSelect,

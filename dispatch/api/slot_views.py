@@ -63,7 +63,7 @@ class SlotsView(APIView):
             areas = areas.filter(group__area__district_id=district_id)
         area = areas.filter(code=data["package_area"]).only("id", "group_id").first()
         if area is None:  # a foreign package area is as unknown as a missing one
-            raise InvalidInput("package_area", "未知的包区编码。")
+            raise InvalidInput("package_area", gettext("未知的包区编码。"))
         figures = slot_selectors.day_slots(
             group_id=area.group_id,
             kind=data["kind"],

@@ -7,7 +7,8 @@ import time_machine
 from django.core.cache import cache
 from django.test import Client
 
-from network_faults.services import fault_declare, fault_restore
+from network_faults.services import fault_declare, fault_eta_set, fault_restore
+from notifications.models import Notification
 from tests.conftest import local_time, make_user
 from tests.network_faults.helpers import repair
 from workorders.models import Status, WorkOrder, WorkOrderEvent
@@ -99,3 +100,16 @@ def test_not_fixed_after_restoration_reopens_the_repair_once(
     again = client.post(path_of(order), {"action": "fault_not_fixed"})
     assert again.status_code == 200 and 'role="alert"' in again.content.decode()
     assert WorkOrder.objects.get(pk=order.pk).status == Status.PENDING
+
+
+def test_the_fault_sms_carry_the_customer_link(fault, dispatcher_by, clock):
+    order = repair(T0 + dt.timedelta(minutes=20))
+    fault_eta_set(fault, eta=T0 + dt.timedelta(hours=5), by=dispatcher_by)
+    restored_at = T0 + dt.timedelta(hours=3)
+    fault_restore(fault, restored_at=restored_at, by=dispatcher_by, now=restored_at)
+    link = "/c/" + WorkOrder.objects.get(pk=order.pk).customer_token + "/"
+    sms = Notification.objects.filter(channel="sms", subject_id=order.pk)
+    topics = {n.topic for n in sms}
+    assert {"fault_link_sms", "fault_eta_sms", "fault_restored_sms"} <= topics
+    assert all(link in n.body for n in sms)
+
