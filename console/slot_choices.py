@@ -94,3 +94,21 @@ def slot_choices(
             days.append((formats.date_format(day, "n月j日 D"), choices))
     cache[key] = days
     return days
+
+
+def order_slot(order, *, now: datetime):
+    """The figures of the slot holding ``order``'s appointment (an open order
+    only), so the desk sees a slot a same-day visit overfilled; else None."""
+    if order.appointment_start is None or order.status not in wo_rules.OPEN_STATES:
+        return None
+    figures = day_slots(
+        group_id=order.group_id,
+        kind=order.kind,
+        product=order.product,
+        day=local_date(order.appointment_start),
+        now=now,
+    )
+    return next(
+        (f for f in figures if f.slot.start <= order.appointment_start < f.slot.end),
+        None,
+    )
