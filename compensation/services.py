@@ -21,8 +21,19 @@ from dispatch_center.errors import (
 )
 from dispatch_center.history import history_record
 from notifications.models import Channel
-from notifications.services import Message, notifications_enqueue, render
-from workorders.models import DelayCause, EventKind, WorkOrder, WorkOrderEvent
+from notifications.services import (
+    Message,
+    notifications_enqueue,
+    render,
+    with_customer_link,
+)
+from workorders.models import (
+    DelayCause,
+    EventKind,
+    WorkOrder,
+    WorkOrderEvent,
+    customer_url,
+)
 from workorders.services import actor_name, event_record, work_order_complete
 
 from . import facts, rules
@@ -511,14 +522,18 @@ def claim_pay(claim_id: int, *, by, now: datetime | None = None) -> Claim:
                     channel=Channel.SMS,
                     recipient=claim.phone,
                     topic="compensation_sms",
-                    body=render(
-                        "compensation_sms",
-                        PAID_SMS,
-                        kind="当日装"
-                        if claim.kind == rules.SAME_DAY_INSTALL
-                        else "当日修",
-                        number=order.number,
-                        amount=claim.amount,
+                    body=with_customer_link(
+                        render(
+                            "compensation_sms",
+                            PAID_SMS,
+                            kind="当日装"
+                            if claim.kind == rules.SAME_DAY_INSTALL
+                            else "当日修",
+                            number=order.number,
+                            amount=claim.amount,
+                            link=customer_url(order) or "",
+                        ),
+                        customer_url(order),
                     ),
                     dedupe_key=f"claim-paid:{claim.pk}",
                     subject_type="work_order",

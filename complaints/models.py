@@ -585,6 +585,11 @@ class PenaltyTicket(models.Model):
         return self.department
 
 
+class CallbackChannel(models.TextChoices):
+    PHONE = "phone", _("电话回访")
+    PAGE = "page", _("客户页面评价")
+
+
 class Callback(models.Model):
     """回访 of a completed order: four scores and satisfied or not. One per order."""
 
@@ -616,6 +621,14 @@ class Callback(models.Model):
     at = models.DateTimeField(_("回访时间"), db_index=True)
     escalation_level = models.PositiveSmallIntegerField(
         _("不满意升级后级别"), null=True, blank=True
+    )
+    #: the on-site evaluation the customer gives on their page counts as the
+    #: order's callback (SPEC §14); the reports tell it from a phone callback
+    channel = models.CharField(
+        _("评价渠道"),
+        max_length=8,
+        choices=CallbackChannel.choices,
+        default=CallbackChannel.PHONE,
     )
 
     class Meta:

@@ -248,16 +248,50 @@ class CallbackForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    """First contact with the customer and the agreed appointment."""
+    """First contact with the customer and the agreed appointment: one of the
+    slots offered (``console.slot_choices``), never a free date-time.
 
-    appointment_start = forms.DateTimeField(label=_("预约开始"), widget=DATETIME_LOCAL)
-    appointment_end = forms.DateTimeField(label=_("预约结束"), widget=DATETIME_LOCAL)
+    Today's slots are all offered (a same-day visit is accepted at any time);
+    later days only those with room. ``cleaned_data`` carries the slot as
+    ``appointment_start``/``appointment_end`` for the service.
+    """
+
+    #: first contact: today's slots even when full (SPEC §14)
+    same_day = True
+
+    slot = forms.ChoiceField(
+        label=_("预约时段"),
+        error_messages={
+            "required": _("请选择预约时段。"),
+            "invalid_choice": _("请选择列表中的预约时段。"),
+        },
+    )
+
+    def __init__(self, *args, order=None, now=None, slot_cache=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._slots: dict[str, tuple] = {}
+        if order is None:
+            return
+        from .slot_choices import slot_choices
+
+        slot_cache = {} if slot_cache is None else slot_cache
+
+        def choices():
+            days = slot_choices(
+                order, now=now, same_day=self.same_day, cache=slot_cache
+            )
+            self._slots = {c.value: (c.start, c.end) for _d, cs in days for c in cs}
+            return [("", _("请选择"))] + [
+                (day, [(c.value, c.label) for c in cs]) for day, cs in days
+            ]
+
+        self.fields["slot"].choices = choices
 
     def clean(self):
         data = super().clean()
-        start, end = data.get("appointment_start"), data.get("appointment_end")
-        if start and end and end <= start:
-            self.add_error("appointment_end", _("预约结束时间须晚于开始时间"))
+        slot = data.pop("slot", None)
+        if slot and slot in self._slots:
+            data["appointment_start"], data["appointment_end"] = self._slots[slot]
         return data
 
 
@@ -282,6 +316,10 @@ class SuspendForm(forms.Form):
 
 
 class RescheduleForm(ContactForm):
+    """改约: a booking made ahead, so only slots with room."""
+
+    same_day = False
+
     reason = forms.ChoiceField(
         label=_("改约原因"), choices=DelayCause.choices, initial=DelayCause.CUSTOMER
     )

@@ -54,3 +54,20 @@ def minutes_left(now: datetime, deadline: datetime) -> int:
 def week_start(day) -> object:
     """The Monday of ``day``'s week."""
     return day - timedelta(days=day.weekday())
+
+
+def customer_page_open(
+    *,
+    now: datetime,
+    completed_at: datetime | None,
+    cancelled_at: datetime | None,
+    days: int,
+) -> bool:
+    """The customer's link works until ``days`` after completion (or cancel)."""
+    ended = completed_at or cancelled_at
+    return ended is None or now <= ended + timedelta(days=days)
+
+
+def rate_window_key(now: datetime) -> int:
+    """The minute a request falls in, for the customer page's rate limit."""
+    return int(now.timestamp() // 60)

@@ -7,6 +7,7 @@ buttons and forms to show in each state.
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from workorders.models import Status
@@ -60,17 +61,38 @@ ACTIONS_BY_STATUS = {
 PRIMARY = {"accept", "contact", "arrive", "complete", "resume"}
 
 
-def action_forms(order, bound: dict | None = None) -> list[dict]:
-    """The step forms for ``order`` in its state; ``bound`` replaces one by name."""
+def step_form(name: str, order, data=None, *, now=None, slot_cache=None):
+    """The form of step ``name`` on ``order``; the appointment steps offer the
+    order's slots (``console.slot_choices``)."""
+    form_class = ACTIONS[name][0]
+    if issubclass(form_class, ContactForm):
+        return form_class(
+            data,
+            prefix=name,
+            order=order,
+            now=now or timezone.now(),
+            slot_cache=slot_cache,
+        )
+    return form_class(data, prefix=name)
+
+
+def action_forms(
+    order, bound: dict | None = None, *, slot_cache: dict | None = None
+) -> list[dict]:
+    """The step forms for ``order`` in its state; ``bound`` replaces one by name.
+
+    ``slot_cache``: one dict per page, so the cards of a technician's list
+    share the slot figures of their group."""
     bound = bound or {}
     forms = []
     for name in ACTIONS_BY_STATUS.get(order.status, []):
-        form_class, label, _done = ACTIONS[name]
+        _form_class, label, _done = ACTIONS[name]
         forms.append(
             {
                 "name": name,
                 "label": label,
-                "form": bound.get(name) or form_class(prefix=name),
+                "form": bound.get(name)
+                or step_form(name, order, slot_cache=slot_cache),
                 "primary": name in PRIMARY,
                 "open": name in bound,
                 "url": reverse("console-tech-action", args=[order.pk, name]),

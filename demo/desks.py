@@ -35,6 +35,7 @@ from complaints.services import flow
 from complaints.services.intake import ComplaintIn, complaint_create
 from complaints.services.penalties import PenaltyIn
 from demo.constants import DEMO_DEPARTMENT
+from demo.slots import next_open_slot, seed_slots
 from dispatch.models import RotaEntry
 from dispatch.services import (
     area_auto_dispatch_set,
@@ -266,15 +267,16 @@ def seed_approvals(now: datetime, orders: list[WorkOrder], out: DeskCounts) -> N
                 now=now,
             )
         else:
-            start = (now + timedelta(days=1)).replace(
-                hour=10, minute=0, second=0, microsecond=0
-            )
+            # a reschedule books ahead: the first slot with room (SPEC §14)
+            slot = next_open_slot(order, now)
+            if slot is None:
+                continue
             approval_request(
                 order,
                 kind="reschedule",
                 reason="customer",
-                appointment_start=start,
-                appointment_end=start + timedelta(hours=2),
+                appointment_start=slot.start,
+                appointment_end=slot.end,
                 customer_confirmed=True,
                 note="客户改约明天上午",
                 by=dispatcher,
@@ -433,6 +435,7 @@ def seed_desks(now: datetime, *, seed: int) -> DeskCounts:
     sla_scan(now=now)
     seed_complaints(now, rng, out)
     seed_callbacks(now, rng, out)
+    seed_slots(now, rng, out)  # 预约服务: bookings into slots, a page evaluation
     seed_payroll(now, out)
     seed_reports(now, out)
     return out

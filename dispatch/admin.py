@@ -1,7 +1,13 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import DispatchPolicy, RedispatchRequest, RotaEntry, WorkHourStandard
+from .models import (
+    DispatchPolicy,
+    RedispatchRequest,
+    RotaEntry,
+    SlotPolicy,
+    WorkHourStandard,
+)
 
 
 @admin.register(DispatchPolicy)
@@ -40,3 +46,14 @@ class RotaEntryAdmin(SimpleHistoryAdmin):
 class RedispatchRequestAdmin(admin.ModelAdmin):
     list_display = ("at", "order", "technician", "note")
     raw_id_fields = ("order", "technician")
+
+
+@admin.register(SlotPolicy)
+class SlotPolicyAdmin(SimpleHistoryAdmin):
+    list_display = ("__str__", "spans", "after_hours_spans", "kept_target_percent")
+
+    def has_add_permission(self, request):
+        return not SlotPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

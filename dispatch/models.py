@@ -142,3 +142,74 @@ class RedispatchRequest(models.Model):
 
     def __str__(self):
         return f"{self.order_id} ← {self.technician_id}: {self.note}"
+
+
+def default_slot_spans() -> list[list[str]]:
+    return [
+        ["08:00", "10:00"],
+        ["10:00", "12:00"],
+        ["14:00", "16:00"],
+        ["16:00", "18:00"],
+    ]
+
+
+def default_after_hours_spans() -> list[list[str]]:
+    return [["18:00", "20:00"]]
+
+
+class SlotPolicy(models.Model):
+    """预约时段 (SPEC §14): each day's appointment slots. One row; edited in the admin.
+
+    A slot's capacity is the hours of the group's technicians on duty that day
+    (rota, leave) who can do the product, divided by the standard work-hours of
+    what is booked in it (工时池)."""
+
+    spans = models.JSONField(
+        _("预约时段"),
+        default=default_slot_spans,
+        help_text=_('每天的预约时段，如 [["08:00", "10:00"], ...]。'),
+    )
+    after_hours_spans = models.JSONField(
+        _("延时预约时段"),
+        default=default_after_hours_spans,
+        help_text=_("只在区域组有接受延时服务的工程师时开放。"),
+    )
+    kept_target_percent = models.DecimalField(
+        _("预约履约率目标(%)"), max_digits=5, decimal_places=2, default=Decimal("95")
+    )
+    customer_link_days = models.PositiveIntegerField(
+        _("客户页面链接有效期(竣工后天数)"), default=30
+    )
+    customer_page_rate_per_minute = models.PositiveIntegerField(
+        _("客户页面每分钟请求上限(每个来源地址)"), default=30
+    )
+    booking_days = models.PositiveIntegerField(
+        _("可预约天数"),
+        default=7,
+        help_text=_("预约表单和客户页面列出今天之后多少天的时段。"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("预约时段规则")
+        verbose_name_plural = verbose_name
+
+    def __str__(self):
+        return str(self._meta.verbose_name)
+
+
+class SlotLock(models.Model):
+    """One row per (region group, slot start), locked FOR UPDATE while an
+    appointment made ahead is booked into that slot, so two bookings of the
+    last place serialise and the second sees the first."""
+
+    group = models.ForeignKey("org.RegionGroup", models.CASCADE, related_name="+")
+    start = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "start"], name="slot_lock_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.group_id} {self.start}"

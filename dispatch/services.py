@@ -24,11 +24,23 @@ from dispatch_center.errors import (
 )
 from dispatch_center.roles import Role, roles_of
 from notifications.models import Channel
-from notifications.services import Message, notifications_enqueue, render
+from notifications.services import (
+    Message,
+    notifications_enqueue,
+    render,
+    with_customer_link,
+)
 from org.models import Area, RegionGroup, Technician
 from org.selectors import user_district_id
 from workorders import rules as wo_rules
-from workorders.models import DispatchFlag, EventKind, Status, WorkOrder, WorkOrderEvent
+from workorders.models import (
+    DispatchFlag,
+    EventKind,
+    Status,
+    WorkOrder,
+    WorkOrderEvent,
+    customer_url,
+)
 from workorders.selectors import service_policy
 from workorders.services import (
     Change,
@@ -123,7 +135,9 @@ def _dispatch_messages(orders: list[WorkOrder], *, now: datetime, by) -> None:
             name=tech.name,
             phone=tech.phone,
             supervision=policy.supervision_channel,
+            link=customer_url(order) or "",
         )
+        body = with_customer_link(body, customer_url(order))
         messages.append(
             Message(
                 channel=Channel.SMS,

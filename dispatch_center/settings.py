@@ -406,6 +406,10 @@ RECHARGE_GATEWAY = env.str(
 # API tokens (with the user's roles and scope) are cached per process this long.
 AUTH_TOKEN_CACHE_SECONDS = env.int("AUTH_TOKEN_CACHE_SECONDS", default=30)
 
+# The customer's own page (SPEC §14): the absolute base of the link every
+# customer SMS carries (``customer_url``).
+CUSTOMER_BASE_URL = env.str("CUSTOMER_BASE_URL", default="http://127.0.0.1:8000")
+
 # Policy rows (deadlines, limits) are cached per process for this many seconds.
 POLICY_CACHE_SECONDS = env.int("POLICY_CACHE_SECONDS", default=30)
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from console.views import customer as customer_page
 from monitoring.views import healthz_jobs, metrics_view
 
 from . import views
@@ -16,7 +17,6 @@ from .middleware import database_down, database_unavailable_response
 api_v1 = [
     path("", include("compensation.api.urls")),
     path("", include("dispatch.api.urls")),
-    path("", include("workorders.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("complaints.api.urls")),
     path("", include("network_faults.api.urls")),
@@ -35,6 +35,8 @@ urlpatterns = [
     path("healthz/jobs", healthz_jobs, name="healthz-jobs"),
     path("metrics", metrics_view, name="metrics"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # the customer's own page (SPEC §14); workorders.models.CUSTOMER_PATH
+    path("c/<str:token>/", customer_page.page, name="customer-page"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path(

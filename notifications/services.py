@@ -64,6 +64,14 @@ def render(topic: str, default: str, **values) -> str:
     return text.format_map(_SafeDict(values))
 
 
+def with_customer_link(body: str, link: str | None) -> str:
+    """Every customer SMS carries the link of their own page (SPEC §14), also
+    when an admin-edited template has no ``{link}`` in it."""
+    if not link or link in body:
+        return body
+    return f"{body}查看进度或改约：{link}"
+
+
 def notifications_enqueue(messages: list[Message], *, now: datetime) -> None:
     """Queue messages; a second enqueue of the same ``dedupe_key`` is a no-op.
 

@@ -44,7 +44,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from compensation.models import Claim, ClaimStatus
-from complaints.models import Callback, Complaint, ComplaintCategory
+from complaints.models import Callback, CallbackChannel, Complaint, ComplaintCategory
 from dispatch.models import RotaEntry
 from dispatch.selectors import dispatch_policy, work_hours_table
 from org.models import Product, Technician
@@ -70,6 +70,7 @@ ON_TIME_COMMITMENT = Q(
     completed_at__lte=Coalesce(F("commitment_deadline"), F("deadline"))
 )
 KEPT_DUE = Q(kind__in=[Kind.INSTALL, Kind.MOVE], appointment_end__isnull=False)
+APPOINTED = Q(appointment_end__isnull=False)
 KEPT = Q(arrived_at__isnull=False, arrived_at__lte=F("appointment_end")) | Q(
     arrived_at__isnull=True, completed_at__lte=F("appointment_end")
 )
@@ -294,6 +295,8 @@ def counter_definitions(policy: ReportPolicy) -> dict[str, tuple[str, Counter]]:
         ),
         "kept_due": ("completed", Counter(KEPT_DUE)),
         "kept": ("completed", Counter(KEPT_DUE & KEPT)),
+        "appointments_due": ("completed", Counter(APPOINTED)),
+        "appointments_kept": ("completed", Counter(APPOINTED & KEPT)),
         "onsite_done": ("completed", Counter(~REMOTE)),
         "workload_hours": (
             "completed",
@@ -313,6 +316,8 @@ def counter_definitions(policy: ReportPolicy) -> dict[str, tuple[str, Counter]]:
         # callbacks
         "callbacks": ("callback", Counter(Q())),
         "satisfied": ("callback", Counter(Q(satisfied=True))),
+        "callbacks_page": ("callback", Counter(Q(channel=CallbackChannel.PAGE))),
+        "callbacks_phone": ("callback", Counter(Q(channel=CallbackChannel.PHONE))),
         "cb_contact_good": ("callback", Counter(Q(contact__gte=good))),
         "cb_punctuality_good": ("callback", Counter(Q(punctuality__gte=good))),
         "cb_skill_good": ("callback", Counter(Q(skill__gte=good))),

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from dispatch import slot_services
 from dispatch_center.errors import Conflict, Forbidden, InvalidInput, InvalidTransition
 from notifications.services import notifications_enqueue
 from workorders import rules
@@ -222,8 +223,12 @@ def approval_request(
     customer_confirmed: bool = False,
     by,
     now: datetime | None = None,
+    by_customer: bool = False,
 ) -> Approval:
     """Ask a supervisor to approve a suspension (挂起) or a reschedule (改约).
+
+    ``by_customer``: the customer chose a new slot on their own page (SPEC
+    §14): no staff user asks, and the request is customer-confirmed by nature.
 
     1. Only the assigned technician, a dispatcher or a supervisor may ask.
     2. Check everything before writing: a reschedule needs the customer's
@@ -233,7 +238,8 @@ def approval_request(
        recorded in the timeline; the supervisors are told.
     """
     now = now or timezone.now()
-    work_order_check_worker(order, by)
+    if not by_customer:
+        work_order_check_worker(order, by)
     if reason not in DelayCause.values:
         raise InvalidInput(
             "reason", gettext("未知的原因：%(code)s。") % {"code": reason}
@@ -259,6 +265,16 @@ def approval_request(
             raise InvalidInput(
                 "appointment_start", gettext("预约开始时间不能早于今天。")
             )
+        # a reschedule is a booking made ahead: a slot with room (SPEC §14);
+        # checked again under the slot's lock when it is approved
+        slot_services.slot_check(
+            group_id=order.group_id,
+            kind=order.kind,
+            product=order.product,
+            start=appointment_start,
+            now=now,
+            exclude_order_id=order.pk,
+        )
         allowed = RESCHEDULABLE
     elif kind == ApprovalKind.SUSPEND:
         appointment_start = appointment_end = None
@@ -387,6 +403,14 @@ def _decide(
                     data=data,
                 )
             else:
+                slot_services.slot_reserve(
+                    group_id=order.group_id,
+                    kind=order.kind,
+                    product=order.product,
+                    start=locked.appointment_start,
+                    now=now,
+                    exclude_order_id=order.pk,
+                )
                 work_order_reschedule(
                     order,
                     appointment_start=locked.appointment_start,

@@ -1,7 +1,8 @@
 """Customer SMS and CRM callbacks of network faults (SPEC §13).
 
 One SMS per linked customer at linking, per new ETA value and at restoration,
-each unique in the outbox by fault and order; the CRM hears about links.
+each unique in the outbox by fault and order, each with the link of the
+customer's own page (SPEC §14); the CRM hears about links.
 """
 
 from __future__ import annotations
@@ -11,9 +12,15 @@ from datetime import datetime
 from django.conf import settings
 
 from notifications.models import Channel
-from notifications.services import Message, notifications_enqueue, render
+from notifications.services import (
+    Message,
+    notifications_enqueue,
+    render,
+    with_customer_link,
+)
 
 from . import rules
+from .models import customer_url
 
 LINK_SMS = (
     "【中国电信】您报修的故障是所在区域网络故障（{fault}）所致，我们正在抢修，"
@@ -44,7 +51,7 @@ def link_sms(orders, *, fault_number: str, eta: datetime | None, now: datetime) 
                 channel=Channel.SMS,
                 recipient=o.customer.phone,
                 topic="fault_link_sms",
-                body=body,
+                body=with_customer_link(body, customer_url(o)),
                 dedupe_key=f"fault-link-sms:{o.network_fault_id}:{o.pk}",
                 subject_type="work_order",
                 subject_id=o.pk,
@@ -65,7 +72,7 @@ def eta_sms(orders, *, fault_id: int, fault_number: str, eta, now: datetime) -> 
                 channel=Channel.SMS,
                 recipient=o.customer.phone,
                 topic="fault_eta_sms",
-                body=body,
+                body=with_customer_link(body, customer_url(o)),
                 dedupe_key=f"fault-eta-sms:{fault_id}:{o.pk}:{stamp}",
                 subject_type="work_order",
                 subject_id=o.pk,
@@ -84,12 +91,15 @@ def restored_sms(orders, *, fault_id: int, fault_number: str, restored_at, now) 
                 channel=Channel.SMS,
                 recipient=o.customer.phone,
                 topic="fault_restored_sms",
-                body=render(
-                    "fault_restored_sms",
-                    RESTORED_SMS,
-                    fault=fault_number,
-                    at=at,
-                    number=o.number,
+                body=with_customer_link(
+                    render(
+                        "fault_restored_sms",
+                        RESTORED_SMS,
+                        fault=fault_number,
+                        at=at,
+                        number=o.number,
+                    ),
+                    customer_url(o),
                 ),
                 dedupe_key=f"fault-restored-sms:{fault_id}:{o.pk}",
                 subject_type="work_order",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import time
 
 from django.conf import settings
@@ -288,6 +289,15 @@ class WorkOrder(models.Model):
         related_name="+",
         verbose_name=_("录入人"),
     )
+    #: the customer's own page (SPEC §14): an unguessable token, not the id
+    customer_token = models.CharField(
+        _("客户页面令牌"),
+        max_length=43,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     # Position in the change feed (`updated_after`, docs/api.md "Sync"),
@@ -329,6 +339,10 @@ class WorkOrder(models.Model):
             models.Index(fields=["change_seq", "id"], name="wo_change_feed"),
             models.Index(fields=["district", "status"], name="wo_district_status"),
             models.Index(fields=["group", "status"], name="wo_group_status"),
+            # a day's slots read the group's appointments of that day (SPEC §14)
+            models.Index(
+                fields=["group", "appointment_start"], name="wo_group_appointment"
+            ),
             models.Index(
                 fields=["customer", "product", "completed_at"],
                 name="wo_customer_product_done",
@@ -429,6 +443,22 @@ class EventKind(models.TextChoices):
     COMPLAINT = "complaint", _("投诉")
     CALLBACK = "callback", _("回访")
     NETWORK_FAULT = "network_fault", _("网络故障")
+
+
+#: the customer page's path under ``CUSTOMER_BASE_URL`` (routed by the console)
+CUSTOMER_PATH = "/c/{token}/"
+
+
+def new_customer_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def customer_url(order: WorkOrder) -> str | None:
+    """The absolute link the order's customer SMS carries."""
+    if not order.customer_token:
+        return None
+    base = settings.CUSTOMER_BASE_URL.rstrip("/")
+    return base + CUSTOMER_PATH.format(token=order.customer_token)
 
 
 class WorkOrderEvent(models.Model):

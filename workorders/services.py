@@ -32,7 +32,12 @@ from dispatch_center.errors import (
 from dispatch_center.history import CREATED, history_record, history_row, history_save
 from dispatch_center.roles import Role, roles_of
 from notifications.models import Channel
-from notifications.services import Message, notifications_enqueue, render
+from notifications.services import (
+    Message,
+    notifications_enqueue,
+    render,
+    with_customer_link,
+)
 from org.models import PackageArea, Technician, TechnicianStatus
 from org.selectors import package_area_for_intake
 
@@ -45,6 +50,8 @@ from .models import (
     Status,
     WorkOrder,
     WorkOrderEvent,
+    customer_url,
+    new_customer_token,
 )
 from .selectors import service_policy
 
@@ -311,6 +318,7 @@ def _insert_order(
         is_repeat_fault=repeat_fault,
         sla_deadline=intake.deadline,
         created_by=by,
+        customer_token=new_customer_token(),
     )
     order.sla_next_check_at = rules.sla_next_check(order.sla_state(), policy.sla)
     order.skip_history_when_saving = True  # written below, without the signal
@@ -787,7 +795,9 @@ def appointment_sms(order: WorkOrder, *, by, now: datetime) -> None:
         end=f"{end:%H:%M}" if start.date() == end.date() else f"{end:%m-%d %H:%M}",
         name=technician.name if technician else "",
         phone=technician.phone if technician else "",
+        link=customer_url(order) or "",
     )
+    body = with_customer_link(body, customer_url(order))
     notifications_enqueue(
         [
             Message(

@@ -16,9 +16,7 @@ from workorders.models import Status, WorkOrder
 from workorders.services import event_record
 
 from .. import rules
-from ..models import (
-    Callback,
-)
+from ..models import Callback, CallbackChannel
 
 # --- callbacks (回访) ---------------------------------------------------------------
 
@@ -34,7 +32,12 @@ class CallbackIn:
 
 
 def callback_record(
-    order: WorkOrder, *, data: CallbackIn, by, now: datetime | None = None
+    order: WorkOrder,
+    *,
+    data: CallbackIn,
+    by,
+    now: datetime | None = None,
+    channel: str = CallbackChannel.PHONE,
 ) -> Callback:
     """回访 of a completed order: the four scores and satisfied or not.
 
@@ -72,6 +75,7 @@ def callback_record(
                     note=data.note,
                     by=by,
                     at=now,
+                    channel=channel,
                 )
         except IntegrityError:
             # a concurrent callback of the same order won the unique constraint
@@ -90,8 +94,14 @@ def callback_record(
             kind=OrderEventKind.NOTE,
             by=by,
             now=now,
-            reason="回访：" + ("满意" if data.satisfied else "不满意"),
-            data={"callback": callback.pk, "satisfied": data.satisfied, **scores},
+            reason=("回访：" if channel == CallbackChannel.PHONE else "客户评价：")
+            + ("满意" if data.satisfied else "不满意"),
+            data={
+                "callback": callback.pk,
+                "satisfied": data.satisfied,
+                "channel": channel,
+                **scores,
+            },
         )
         if not data.satisfied:
             callback.escalation_level = sla_escalate(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import services as complaint_services
+from dispatch import slot_services
 from dispatch_center.console import role_required
 from dispatch_center.roles import Role
 from sla import services as sla_services
@@ -100,7 +101,9 @@ def desk(request):
 @require_POST
 @role_required(*HOTLINE_ROLES)
 def repair(request):
-    """Open a repair order (障碍单, source 10000号) through ``work_order_create``."""
+    """Open a repair order (障碍单, source 10000号) through the booking flow
+    ``dispatch.slot_services.order_intake`` (``work_order_create`` when, as
+    here, no appointment is given)."""
     form = _repair_form(request, None, request.POST)
     order = None
     if form.is_valid():
@@ -118,7 +121,7 @@ def repair(request):
             description=d["description"],
         )
         created = run(
-            form, lambda: wo_services.work_order_create(data=data, by=request.user)
+            form, lambda: slot_services.order_intake(data=data, by=request.user)
         )
         order = created[0] if created else None
     if order is None:

@@ -13,6 +13,7 @@ from workorders.selectors import orders_visible_to
 
 from .. import selectors
 from ..forms import CallbackForm, DecisionForm, UrgeForm
+from ..slot_choices import order_slot
 from ..steps import action_forms
 
 READERS = (
@@ -45,6 +46,7 @@ def order_response(request, order, *, bound=None, status=200):
             "page": page,
             "now": now,
             "steps": action_forms(order, bound) if is_assignee else [],
+            "slot": order_slot(order, now=now),
             "can_dispatch": selectors.can_dispatch(request.user) and is_open,
             "can_decide": selectors.can_dispatch(request.user),
             "decision_form": DecisionForm(),

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from compensation import services as compensation_services
 from dispatch import services as dispatch_services
+from dispatch import slot_services
 from dispatch_center.console import role_required
 from dispatch_center.roles import Role
 from payroll.selectors import my_lines
@@ -24,7 +25,7 @@ from workorders.selectors import orders_visible_to
 
 from .. import selectors
 from ..forms import PositionForm
-from ..steps import ACTIONS, ACTIONS_BY_STATUS, action_forms
+from ..steps import ACTIONS, ACTIONS_BY_STATUS, action_forms, step_form
 from .common import form_errors_text, run
 from .order import order_response
 
@@ -35,7 +36,8 @@ def _call(action: str, order, data: dict, user):
     if action == "accept":
         return wo_services.work_order_accept(order, by=user)
     if action == "contact":
-        return wo_services.work_order_contact(order, by=user, **data)
+        # a later day is a booking made ahead: only into a slot with room
+        return slot_services.order_contact(order, by=user, **data)
     if action == "arrive":
         return wo_services.work_order_arrive(order, by=user)
     if action == "complete":
@@ -64,10 +66,15 @@ def home(request):
     """Today's orders by deadline, with the next step of each on its card."""
     now = timezone.now()
     rows, done = selectors.technician_today(request.user, now=now)
+    slot_cache: dict = {}  # the cards of one group share its slot figures
     cards = [
         {
             "row": row,
-            "primary_steps": [s for s in action_forms(row.order) if s["primary"]],
+            "primary_steps": [
+                s
+                for s in action_forms(row.order, slot_cache=slot_cache)
+                if s["primary"]
+            ],
         }
         for row in rows
     ]
@@ -106,8 +113,8 @@ def step(request, pk, action):
     if action not in ACTIONS:
         raise Http404
     order = get_object_or_404(orders_visible_to(request.user), pk=pk)
-    form_class, _label, done_text = ACTIONS[action]
-    form = form_class(request.POST, prefix=action)
+    _label, done_text = ACTIONS[action][1:]
+    form = step_form(action, order, request.POST)
     done = None
     if form.is_valid():
         done = run(form, lambda: _call(action, order, form.cleaned_data, request.user))

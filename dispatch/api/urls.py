@@ -1,10 +1,20 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from dispatch_center import converters  # noqa: F401 - registers <id:pk>
 
-from . import views
+from . import slot_views, views
+
+#: the work-orders resource (list, read, steps from ``workorders.api``); its
+#: create and contact book appointments into slots (SPEC §14)
+orders = SimpleRouter()
+orders.register(
+    "work-orders", slot_views.WorkOrderBookingViewSet, basename="work-order"
+)
 
 urlpatterns = [
+    *orders.urls,
+    path("slots/", slot_views.SlotsView.as_view(), name="slots"),
     path(
         "work-orders/<id:pk>/dispatch/",
         views.OrderDispatchView.as_view(),

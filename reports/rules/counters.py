@@ -9,6 +9,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from operator import itemgetter
 
+from .. import appointments
+
 #: Integer counters, in the order of the rollup table's columns.
 INT_COUNTERS = (
     # entry date (录入时间) of the order
@@ -70,7 +72,7 @@ INT_COUNTERS = (
     # the rest rota, on the Monday of each week, per technician
     "rota_weeks",
     "rota_weeks_rested",
-)
+) + appointments.INT_COUNTERS  # SPEC §14
 #: Decimal counters (two places).
 DECIMAL_COUNTERS = ("compensation_amount", "workload_hours")
 COUNTERS = INT_COUNTERS + DECIMAL_COUNTERS

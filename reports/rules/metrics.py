@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from .. import appointments
+
 COUNT = "count"
 RATE = "rate"
 MONEY = "money"
@@ -433,7 +435,7 @@ METRICS: tuple[Metric, ...] = (
             "至少有一天轮休/请假的。日报不计（为空）。按工程师当前所在区域组归属。"
         ),
     ),
-)
+) + appointments.metrics()  # SPEC §14
 METRICS_BY_KEY = {m.key: m for m in METRICS}
 CONTRACT_KEYS = tuple(m.key for m in METRICS if m.contract)
 RATE_KEYS = tuple(m.key for m in METRICS if m.kind == RATE)

@@ -128,8 +128,13 @@ def test_repair_from_hotline_to_completion(
     card.get_by_role("button", name="接单").click()
     phone.wait_for_load_state()
     card = phone.locator(f'[data-order="{order.number}"]')
-    card.get_by_label("预约开始").fill(f"{today:%Y-%m-%d}T14:00")
-    card.get_by_label("预约结束").fill(f"{today:%Y-%m-%d}T16:00")
+    # the appointment is one of the offered slots, not a free date-time
+    picker = card.get_by_label("预约时段")
+    assert card.locator("input[type=datetime-local]").count() == 0
+    offered = picker.locator("option").all_inner_texts()
+    assert any("14:00–16:00" in text for text in offered)
+    picker.select_option(value=f"{today:%Y-%m-%d}T14:00:00+08:00")
+    shot(phone, "04b-technician-slot-picker")
     card.get_by_role("button", name="联系客户并预约").click()
     phone.wait_for_load_state()
     card = phone.locator(f'[data-order="{order.number}"]')

@@ -568,10 +568,7 @@ def test_technician_works_an_order_to_completion(t1):
         t1,
         order,
         "contact",
-        {
-            "appointment_start": "2026-11-20T14:00",
-            "appointment_end": "2026-11-20T16:00",
-        },
+        {"slot": "2026-11-20T14:00:00+08:00"},
     )
     assert response.status_code == 302
     assert step(t1, order, "arrive").status_code == 302
@@ -595,10 +592,7 @@ def test_technician_works_an_order_to_completion(t1):
 def test_late_completion_opens_a_compensation_claim(t1, clock):
     order = dispatch_to(new_order(), "T1")
     assert step(t1, order, "accept").status_code == 302
-    appointment = {
-        "appointment_start": "2026-11-20T11:00",
-        "appointment_end": "2026-11-20T12:00",
-    }
+    appointment = {"slot": "2026-11-20T10:00:00+08:00"}
     assert step(t1, order, "contact", appointment).status_code == 302
     assert step(t1, order, "arrive").status_code == 302
     clock.move_to(local_time(2026, 11, 22, 10, 0))
@@ -612,30 +606,55 @@ def test_late_completion_opens_a_compensation_claim(t1, clock):
     assert "慢必赔" in page
 
 
-def test_contact_validation_messages(t1):
+def test_contact_offers_slots_not_free_times(t1):
     order = dispatch_to(new_order(), "T1")
     step(t1, order, "accept")
-    response = step(
-        t1,
-        order,
-        "contact",
-        {
-            "appointment_start": "2026-11-20T16:00",
-            "appointment_end": "2026-11-20T14:00",
-        },
-    )
-    assert response.status_code == 400
-    assert "预约结束时间须晚于开始时间" in response.content.decode()
-    past = step(
-        t1,
-        order,
-        "contact",
-        {
-            "appointment_start": "2026-11-20T07:00",
-            "appointment_end": "2026-11-20T08:00",
-        },
-    )
-    assert "预约结束时间须晚于当前时间" in past.content.decode()
+    page = t1.get(f"/console/orders/{order.pk}/").content.decode()
+    assert 'name="contact-slot"' in page and 'type="datetime-local"' not in page
+    # today (Friday 10:00): the slot running now and the later ones; 08–10 ended
+    assert 'value="2026-11-20T10:00:00+08:00"' in page
+    assert 'value="2026-11-20T08:00:00+08:00"' not in page
+    assert 'value="2026-11-21T08:00:00+08:00"' in page
+    free = step(t1, order, "contact", {"slot": "2026-11-20T15:30:00+08:00"})
+    assert free.status_code == 400
+    assert "请选择列表中的预约时段" in free.content.decode()
+    past = step(t1, order, "contact", {"slot": "2026-11-20T08:00:00+08:00"})
+    assert "请选择列表中的预约时段" in past.content.decode()
+    empty = step(t1, order, "contact", {"slot": ""})
+    assert "请选择预约时段" in empty.content.decode()
+    order.refresh_from_db()
+    assert order.status == Status.ACCEPTED
+
+
+def test_a_full_slot_is_offered_today_marked_and_never_ahead(t1, desk):
+    """Two installs fill a slot of G1's two technicians: today's stays on the
+    contact form (same-day accepted, marked full), tomorrow's is not offered."""
+    for start in ("2026-11-20T14:00", "2026-11-21T08:00"):
+        for _ in range(2):
+            WorkOrder.objects.filter(pk=new_order().pk).update(
+                appointment_start=dt.datetime.fromisoformat(start + ":00+08:00"),
+                appointment_end=dt.datetime.fromisoformat(start + ":00+08:00")
+                + dt.timedelta(hours=2),
+            )
+    order = dispatch_to(new_order(), "T1")
+    step(t1, order, "accept")
+    page = t1.get(f"/console/orders/{order.pk}/").content.decode()
+    contact = page[page.index('name="contact-slot"') :]
+    contact = contact[: contact.index("</select>")]
+    assert 'value="2026-11-20T14:00:00+08:00"' in contact
+    assert "已约满，当日上门仍可预约" in contact
+    assert 'value="2026-11-21T08:00:00+08:00"' not in contact
+    reschedule = page[page.index('name="reschedule-slot"') :]
+    reschedule = reschedule[: reschedule.index("</select>")]
+    assert 'value="2026-11-20T14:00:00+08:00"' not in reschedule
+    assert 'value="2026-11-21T08:00:00+08:00"' not in reschedule
+    # the same-day visit into the full slot is accepted and counted: the
+    # desk sees the slot overfilled
+    assert step(
+        t1, order, "contact", {"slot": "2026-11-20T14:00:00+08:00"}
+    ).status_code == 302
+    seen = desk.get(f"/console/orders/{order.pk}/").content.decode()
+    assert "该时段已超约：已约 3 单，容量 2 单" in seen
 
 
 def test_wrong_step_is_a_message_not_a_500(t1):
@@ -659,11 +678,7 @@ def test_suspend_and_reschedule_requests(t1):
         t1,
         order,
         "reschedule",
-        {
-            "appointment_start": "2026-11-21T09:00",
-            "appointment_end": "2026-11-21T11:00",
-            "reason": "customer",
-        },
+        {"slot": "2026-11-21T08:00:00+08:00", "reason": "customer"},
     )
     assert unconfirmed.status_code == 400
     assert "改约须经客户确认" in unconfirmed.content.decode()
@@ -672,8 +687,7 @@ def test_suspend_and_reschedule_requests(t1):
         order,
         "reschedule",
         {
-            "appointment_start": "2026-11-21T09:00",
-            "appointment_end": "2026-11-21T11:00",
+            "slot": "2026-11-21T08:00:00+08:00",
             "reason": "customer",
             "customer_confirmed": "on",
         },

@@ -311,6 +311,28 @@ def test_demo_logins_lists_the_accounts(seeded):
     token = Token.objects.get(user__username="crm")
     assert token.key in text
     assert "/admin/" in text and "/api/docs/" in text
+    booked = WorkOrder.objects.filter(crm_order_id="DEMO-SLOT-1").get()
+    assert f"/c/{booked.customer_token}/" in text
+
+
+def test_demo_books_into_slots_and_has_a_page_evaluation(seeded):
+    from complaints.models import Callback
+    from dispatch.slot_selectors import slot_loads
+
+    booked = list(WorkOrder.objects.filter(crm_order_id__startswith="DEMO-SLOT-"))
+    assert len(booked) >= 3
+    for order in booked:
+        assert order.appointment_start and order.appointment_end
+        loads = slot_loads(
+            group_id=order.group_id,
+            product=order.product,
+            day=order.appointment_start.astimezone(rules.LOCAL_TZ).date(),
+            now=REF,
+        )
+        # each booking starts a slot and no slot is overfilled by them
+        [load] = [x for x in loads if x.slot.start == order.appointment_start]
+        assert load.booked_hours <= load.capacity_hours
+    assert Callback.objects.filter(channel="page").count() == 1
 
 
 def test_demo_logins_before_seeding(db):

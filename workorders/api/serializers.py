@@ -16,6 +16,7 @@ from ..models import (
     Source,
     WorkOrder,
     WorkOrderEvent,
+    customer_url,
 )
 from ..services import CustomerIn, OrderIn
 
@@ -107,6 +108,10 @@ class WorkOrderSerializer(ModelSerializer):
         allow_null=True,
         help_text="The network fault (大面积故障) this repair is linked to, or null.",
     )
+    customer_url = serializers.SerializerMethodField(
+        help_text="the absolute link of the customer's own page, carried by every "
+        "customer SMS (SPEC §14)"
+    )
 
     class Meta:
         model = WorkOrder
@@ -157,10 +162,14 @@ class WorkOrderSerializer(ModelSerializer):
             "fault_hold",
             "fault_intercepted",
             "substitute",
+            "customer_url",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_customer_url(self, order) -> str | None:
+        return customer_url(order)
 
 
 class EventSerializer(ModelSerializer):

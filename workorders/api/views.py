@@ -1,5 +1,4 @@
 from django.utils import timezone
-from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -7,7 +6,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from dispatch_center.converters import ID_REGEX
-from dispatch_center.errors import InvalidInput
 from dispatch_center.permissions import HasAnyRole, role_permission
 from dispatch_center.roles import Role
 
@@ -75,6 +73,13 @@ CURSOR_PARAMETER = OpenApiParameter(
 class WorkOrderViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
+    """Orders: list, read and the steps of the order's own app.
+
+    Creating an order and first contact book appointments into slots (SPEC
+    §14), a flow ``dispatch`` owns: ``dispatch.api.slot_views`` extends this
+    viewset with ``create`` and ``contact`` and registers the resource.
+    """
+
     lookup_value_regex = ID_REGEX
     serializer_class = s.WorkOrderSerializer
     filterset_class = WorkOrderFilter
@@ -104,25 +109,6 @@ class WorkOrderViewSet(
         return ser.validated_data
 
     @extend_schema(
-        request=s.WorkOrderCreateSerializer,
-        parameters=[IDEMPOTENCY_HEADER],
-        responses={201: s.WorkOrderSerializer, 200: s.WorkOrderSerializer},
-        summary="Create an order (CRM install/move, hotline repair); idempotent",
-    )
-    def create(self, request):
-        ser = s.WorkOrderCreateSerializer(data=request.data)
-        ser.is_valid(raise_exception=True)
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 128:
-            raise InvalidInput("Idempotency-Key", gettext("请求键最多 128 个字符。"))
-        order, created = services.work_order_create(
-            data=ser.to_order_in(), by=request.user, idempotency_key=key
-        )
-        return self._respond(
-            order, status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
-
-    @extend_schema(
         responses={200: s.EventSerializer(many=True)}, summary="Order timeline"
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -134,16 +120,6 @@ class WorkOrderViewSet(
     def accept(self, request, pk=None):
         order = self.get_object()
         return self._respond(services.work_order_accept(order, by=request.user))
-
-    @order_action(
-        "contact", s.ContactInSerializer, summary="First contact and appointment"
-    )
-    def contact(self, request, pk=None):
-        data = self._input(s.ContactInSerializer)
-        order = self.get_object()
-        return self._respond(
-            services.work_order_contact(order, by=request.user, **data)
-        )
 
     @order_action("arrive", s.EmptySerializer, summary="Technician on site")
     def arrive(self, request, pk=None):

@@ -5,8 +5,10 @@ from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
 from demo.constants import DEMO_USERS, PASSWORD, TECHNICIAN_DUTY
+from demo.slots import demo_customer_order
 from demo.users import demo_technician_codes
 from org.models import Technician
+from workorders.models import CUSTOMER_PATH
 
 
 def _width(text: str) -> int:
@@ -69,6 +71,13 @@ class Command(BaseCommand):
             self.stdout.write(f"CRM API token: {token.key}")
             self.stdout.write(
                 f'  curl -H "Authorization: Token {token.key}" {base}/api/v1/work-orders/'
+            )
+        booked = demo_customer_order()
+        if booked is not None:
+            self.stdout.write("")
+            self.stdout.write(
+                f"客户页面 customer page ({booked.number}): "
+                f"{base}{CUSTOMER_PATH.format(token=booked.customer_token)}"
             )
         self.stdout.write("")
         self.stdout.write(f"登录 sign in:      {base}/")
