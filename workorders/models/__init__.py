@@ -1,0 +1,47 @@
+"""Customers, work orders, the order timeline and the deadline policy.
+
+Modules: ``choices``, ``orders`` (customer, order, timeline), ``policy``
+(service policy, standard limits, calendar) and ``faults`` (holds, detection
+rules). Import from ``workorders.models``.
+"""
+
+from .choices import (
+    CustomerLevel,
+    DelayCause,
+    DispatchFlag,
+    EventKind,
+    Kind,
+    Resolution,
+    Segment,
+    Source,
+    Status,
+)
+from .faults import FaultDetectionRule, FaultHold
+from .orders import Customer, WorkOrder, WorkOrderEvent
+from .policy import (
+    CalendarOverride,
+    ServicePolicy,
+    StandardLimitRow,
+    default_escalation_offsets,
+)
+
+__all__ = [
+    "CalendarOverride",
+    "Customer",
+    "CustomerLevel",
+    "DelayCause",
+    "DispatchFlag",
+    "EventKind",
+    "FaultDetectionRule",
+    "FaultHold",
+    "Kind",
+    "Resolution",
+    "Segment",
+    "ServicePolicy",
+    "Source",
+    "StandardLimitRow",
+    "Status",
+    "WorkOrder",
+    "WorkOrderEvent",
+    "default_escalation_offsets",
+]
