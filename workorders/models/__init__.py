@@ -1,8 +1,9 @@
 """Customers, work orders, the order timeline and the deadline policy.
 
 Modules: ``choices``, ``orders`` (customer, order, timeline), ``policy``
-(service policy, standard limits, calendar) and ``faults`` (holds, detection
-rules). Import from ``workorders.models``.
+(service policy, standard limits, calendar), ``faults`` (holds, detection
+rules) and ``timeline`` (the abstract base of every timeline's events).
+Import from ``workorders.models``.
 """
 
 from .choices import (
@@ -24,6 +25,7 @@ from .policy import (
     StandardLimitRow,
     default_escalation_offsets,
 )
+from .timeline import TimelineEvent
 
 __all__ = [
     "CalendarOverride",
@@ -40,6 +42,7 @@ __all__ = [
     "ServicePolicy",
     "Source",
     "StandardLimitRow",
+    "TimelineEvent",
     "Status",
     "WorkOrder",
     "WorkOrderEvent",

@@ -22,6 +22,7 @@ from .choices import (
     Source,
     Status,
 )
+from .timeline import TimelineEvent
 
 
 class Customer(models.Model):
@@ -352,32 +353,20 @@ class WorkOrder(models.Model):
         return rules.SlaState(**values)
 
 
-class WorkOrderEvent(models.Model):
+class WorkOrderEvent(TimelineEvent):
     """One line of the order timeline: who did what, when, from/to and why."""
 
     order = models.ForeignKey(
         WorkOrder, models.CASCADE, related_name="events", verbose_name=_("工单")
     )
-    at = models.DateTimeField(_("时间"))
     kind = models.CharField(_("事件"), max_length=32, choices=EventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
-    actor_name = models.CharField(_("操作人"), max_length=100, blank=True, default="")
     from_status = models.CharField(_("原状态"), max_length=16, blank=True, default="")
     to_status = models.CharField(_("新状态"), max_length=16, blank=True, default="")
     reason = models.TextField(_("原因"), blank=True, default="")
-    data = models.JSONField(_("详情"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("工单事件")
         verbose_name_plural = _("工单时间线")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="woevent_order_at")]
 
     def __str__(self):
