@@ -27,7 +27,7 @@ from org.models import PackageArea, Technician, TechnicianRole
 from workorders import fault_holds, fault_sms
 from workorders import rules as wo_rules
 from workorders.models import Kind, WorkOrder
-from workorders.services import actor_name, work_order_create
+from workorders.services import timeline_record, work_order_create
 
 from . import rules
 from .models import FaultEvent, FaultOrigin, FaultStatus, NetworkFault
@@ -50,16 +50,16 @@ def fault_event(
     to_status: str = "",
     data: dict | None = None,
 ) -> FaultEvent:
-    return FaultEvent.objects.create(
+    return timeline_record(
+        FaultEvent,
         fault=fault,
-        at=now,
         kind=kind,
-        actor=by,
-        actor_name=actor_name(by),
+        by=by,
+        now=now,
         from_status=from_status,
         to_status=to_status,
         reason=reason,
-        data=data or {},
+        data=data,
     )
 
 

@@ -10,7 +10,7 @@ from notifications.models import Channel as NotifyChannel
 from notifications.models import MessageTemplate
 from notifications.services import Message
 from workorders.models import EventKind as OrderEventKind
-from workorders.services import actor_name, event_record
+from workorders.services import event_record, timeline_record
 
 from .. import rules
 from ..models import (
@@ -101,16 +101,16 @@ def complaint_event_record(
     The order's line is a note (``EventKind.NOTE``) whose data names the
     complaint, so the order timeline shows the complaint's progress.
     """
-    event = ComplaintEvent.objects.create(
+    event = timeline_record(
+        ComplaintEvent,
         complaint=complaint,
-        at=now,
         kind=kind,
-        actor=by,
-        actor_name=actor_name(by),
+        by=by,
+        now=now,
         from_step=from_step,
         to_step=to_step,
         reason=reason,
-        data=data or {},
+        data=data,
     )
     if order_note and complaint.work_order_id:
         event_record(

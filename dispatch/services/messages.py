@@ -10,8 +10,9 @@ from django.db.models import Q
 from dispatch_center.roles import Role
 from notifications.models import Channel
 from notifications.services import Message, notifications_enqueue, render
+from workorders.messages import customer_sms
 from workorders.models import EventKind, WorkOrder, WorkOrderEvent
-from workorders.services import actor_name
+from workorders.services import timeline_row
 
 from .. import selectors
 
@@ -38,25 +39,22 @@ def _dispatch_messages(orders: list[WorkOrder], *, now: datetime, by) -> None:
             supervision=policy.supervision_channel,
         )
         messages.append(
-            Message(
-                channel=Channel.SMS,
-                recipient=order.customer.phone,
+            customer_sms(
+                order,
                 topic="dispatch_sms",
                 body=body,
                 dedupe_key=f"dispatch-sms:{order.pk}:{tech.code}:{now.isoformat()}",
-                subject_type="work_order",
-                subject_id=order.pk,
             )
         )
     notifications_enqueue(messages, now=now)
     WorkOrderEvent.objects.bulk_create(
         [
-            WorkOrderEvent(
+            timeline_row(
+                WorkOrderEvent,
                 order=order,
-                at=now,
                 kind=EventKind.NOTIFY,
-                actor=by,
-                actor_name=actor_name(by),
+                by=by,
+                now=now,
                 reason="派单短信",
                 data={"channel": "sms", "recipient": m.recipient, "body": m.body},
             )

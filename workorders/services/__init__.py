@@ -18,7 +18,14 @@ from .appointments import (
     work_order_appointment_check,
     work_order_contact,
 )
-from .events import SYSTEM_ACTOR, _crm_callbacks, actor_name, event_record
+from .events import (
+    SYSTEM_ACTOR,
+    _crm_callbacks,
+    actor_name,
+    event_record,
+    timeline_record,
+    timeline_row,
+)
 from .intake import CustomerIn, OrderIn, work_order_create
 from .lifecycle import (
     _ensure_may_work_on,
@@ -48,6 +55,8 @@ __all__ = [
     "appointment_sms",
     "event_record",
     "technician_open_orders",
+    "timeline_record",
+    "timeline_row",
     "work_order_accept",
     "work_order_appointment_check",
     "work_order_arrive",

@@ -9,10 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch_center.errors import InvalidInput
-from notifications.models import Channel
-from notifications.services import Message, notifications_enqueue, render
+from notifications.services import notifications_enqueue, render
 
 from .. import rules
+from ..messages import customer_sms
 from ..models import EventKind, Status, WorkOrder
 from ..selectors import service_policy
 from .events import event_record
@@ -128,14 +128,11 @@ def appointment_sms(order: WorkOrder, *, by, now: datetime) -> None:
     )
     notifications_enqueue(
         [
-            Message(
-                channel=Channel.SMS,
-                recipient=order.customer.phone,
+            customer_sms(
+                order,
                 topic="appointment_sms",
                 body=body,
                 dedupe_key=f"appointment-sms:{order.pk}:{start.isoformat()}:{end.isoformat()}",
-                subject_type="work_order",
-                subject_id=order.pk,
             )
         ],
         now=now,

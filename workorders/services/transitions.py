@@ -16,7 +16,7 @@ from dispatch_center.history import history_row, history_save
 from .. import rules
 from ..models import EventKind, WorkOrder, WorkOrderEvent
 from ..selectors import service_policy
-from .events import _crm_callbacks, actor_name
+from .events import _crm_callbacks, timeline_row
 
 
 @dataclass
@@ -102,16 +102,16 @@ def work_orders_transition(changes: list[Change], *, by, now: datetime) -> list[
             return []
         events = WorkOrderEvent.objects.bulk_create(
             [
-                WorkOrderEvent(
+                timeline_row(
+                    WorkOrderEvent,
                     order=change.order,
-                    at=now,
                     kind=change.event_kind,
-                    actor=by,
-                    actor_name=actor_name(by),
+                    by=by,
+                    now=now,
                     from_status=src,
                     to_status=change.to,
                     reason=change.reason,
-                    data=change.data or {},
+                    data=change.data,
                 )
                 for change, src in won
             ]
