@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext
+
 EARTH_RADIUS_KM = 6371.0088
 
 
@@ -122,26 +124,43 @@ def manual_refusals(
     hard: list[Refusal] = []
     if not same_district:
         hard.append(
-            Refusal("other_district", f"{code} 属于其他区局，不能跨区局派单", False)
+            Refusal(
+                "other_district",
+                gettext("%(code)s 属于其他区局，不能跨区局派单") % {"code": code},
+                False,
+            )
         )
     if not tech.on_duty:
-        why = tech.unavailable_reason or "不在岗"
+        why = tech.unavailable_reason or gettext("不在岗")
         hard.append(
             Refusal(
                 tech.unavailable_code or "off_duty",
-                f"{code} 今日{why}，不能派单",
+                gettext("%(code)s 今日%(why)s，不能派单") % {"code": code, "why": why},
                 False,
             )
         )
     if handed_back:
-        hard.append(Refusal("handed_back", f"{code} 已申请改派此单，不再派回", False))
+        hard.append(
+            Refusal(
+                "handed_back",
+                gettext("%(code)s 已申请改派此单，不再派回") % {"code": code},
+                False,
+            )
+        )
     if order.product not in tech.skills:
-        hard.append(Refusal("no_skill", f"{code} 没有该产品的技能", False))
+        hard.append(
+            Refusal(
+                "no_skill",
+                gettext("%(code)s 没有该产品的技能") % {"code": code},
+                False,
+            )
+        )
     if tech.open_orders >= tech.capacity:
         hard.append(
             Refusal(
                 "at_capacity",
-                f"{code} 在途工单已满({tech.open_orders}/{tech.capacity})",
+                gettext("%(code)s 在途工单已满(%(open)s/%(max)s)")
+                % {"code": code, "open": tech.open_orders, "max": tech.capacity},
                 False,
             )
         )
@@ -150,13 +169,18 @@ def manual_refusals(
         soft.append(
             Refusal(
                 "other_group",
-                f"{code} 不属于本单的区域组，也不是片区支撑/应急人员",
+                gettext("%(code)s 不属于本单的区域组，也不是片区支撑/应急人员")
+                % {"code": code},
                 True,
             )
         )
     if not working_hours and not tech.after_hours:
         soft.append(
-            Refusal("after_hours", f"{code} 未选择延时服务，非工作时间不派单", True)
+            Refusal(
+                "after_hours",
+                gettext("%(code)s 未选择延时服务，非工作时间不派单") % {"code": code},
+                True,
+            )
         )
     return hard + soft
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.utils.translation import gettext, gettext_lazy
+
 from dispatch_center.errors import InvalidTransition
 
 SUSPECTED = "suspected"
@@ -16,6 +18,14 @@ CLOSED = "closed"
 DISMISSED = "dismissed"
 
 OPEN = frozenset({SUSPECTED, CONFIRMED})
+
+STATUS_LABELS = {
+    SUSPECTED: gettext_lazy("疑似"),
+    CONFIRMED: gettext_lazy("已确认"),
+    RESTORED: gettext_lazy("已恢复"),
+    CLOSED: gettext_lazy("已关闭"),
+    DISMISSED: gettext_lazy("已排除"),
+}
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     SUSPECTED: frozenset({CONFIRMED, DISMISSED}),
@@ -28,7 +38,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 def check_transition(src: str, dst: str) -> None:
     if dst not in TRANSITIONS.get(src, frozenset()):
-        raise InvalidTransition(f"a {src} fault cannot become {dst}")
+        raise InvalidTransition(
+            gettext("“%(src)s”的故障不能变为“%(dst)s”。")
+            % {"src": STATUS_LABELS.get(src, src), "dst": STATUS_LABELS.get(dst, dst)}
+        )
 
 
 def cluster_key(package_area_id: int, product: str) -> str:

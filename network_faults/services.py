@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from compensation.services import claims_create_bulk
 from dispatch_center.errors import InvalidInput, InvalidTransition
@@ -73,7 +74,9 @@ def _move(
     if not NetworkFault.objects.filter(pk=fault.pk, status=src).update(
         status=to, **fields
     ):
-        raise InvalidTransition(f"fault {fault.number} changed meanwhile: reload")
+        raise InvalidTransition(
+            gettext("故障 %(number)s 已被他人更改，请刷新。") % {"number": fault.number}
+        )
     fault.status = to
     for attr, value in fields.items():
         setattr(fault, attr, value)
@@ -306,17 +309,20 @@ def fault_declare(
     now = now or timezone.now()
     started_at = started_at or now
     if not package_areas:
-        raise InvalidInput("package_areas", "请至少选择一个小包区")
+        raise InvalidInput("package_areas", gettext("请至少选择一个小包区。"))
     found = dict(
         PackageArea.objects.filter(code__in=package_areas).values_list("code", "pk")
     )
     unknown = sorted(set(package_areas) - set(found))
     if unknown:
-        raise InvalidInput("package_areas", f"未知的小包区：{', '.join(unknown)}")
+        raise InvalidInput(
+            "package_areas",
+            gettext("未知的小包区：%(codes)s。") % {"codes": ", ".join(unknown)},
+        )
     if started_at > now:
-        raise InvalidInput("started_at", "故障开始时间不能晚于当前时间")
+        raise InvalidInput("started_at", gettext("故障开始时间不能晚于当前时间。"))
     if eta is not None and eta <= started_at:
-        raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
+        raise InvalidInput("eta", gettext("预计恢复时间须晚于故障开始时间。"))
     with transaction.atomic():
         fault = NetworkFault.objects.create(
             number=_new_number(now),
@@ -367,7 +373,7 @@ def fault_confirm(
         fields = {"confirmed_at": now, "owner": fault.owner or by}
         if eta is not None:
             if eta <= fault.started_at:
-                raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
+                raise InvalidInput("eta", gettext("预计恢复时间须晚于故障开始时间。"))
             fields["eta"] = eta
         if cause:
             fields["cause"] = cause
@@ -395,7 +401,7 @@ def fault_dismiss(
     """Suspected → dismissed: its held repairs go back to normal dispatch."""
     now = now or timezone.now()
     if not (reason or "").strip():
-        raise InvalidInput("reason", "请填写排除原因")
+        raise InvalidInput("reason", gettext("请填写排除原因。"))
     with transaction.atomic():
         fault = _locked(fault)
         _move(
@@ -429,9 +435,12 @@ def fault_eta_set(
     with transaction.atomic():
         fault = _locked(fault)
         if fault.status not in rules.OPEN:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+            raise InvalidTransition(
+                gettext("故障 %(number)s 已是“%(status)s”，请刷新后重试。")
+                % {"number": fault.number, "status": fault.get_status_display()}
+            )
         if eta <= fault.started_at:
-            raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
+            raise InvalidInput("eta", gettext("预计恢复时间须晚于故障开始时间。"))
         if eta == fault.eta:
             return fault
         previous = fault.eta
@@ -475,7 +484,9 @@ def _check_in_scope(fault: NetworkFault, orders: list[WorkOrder]) -> None:
     ]
     if outside:
         raise InvalidInput(
-            "work_orders", f"不在故障影响范围内的工单：{', '.join(outside)}"
+            "work_orders",
+            gettext("不在故障影响范围内的工单：%(numbers)s。")
+            % {"numbers": ", ".join(outside)},
         )
 
 
@@ -488,7 +499,10 @@ def fault_link(
     with transaction.atomic():
         fault = _locked(fault)
         if fault.status not in rules.OPEN:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+            raise InvalidTransition(
+                gettext("故障 %(number)s 已是“%(status)s”，请刷新后重试。")
+                % {"number": fault.number, "status": fault.get_status_display()}
+            )
         linked = fault_holds.orders_link(
             orders,
             fault_id=fault.pk,
@@ -525,7 +539,10 @@ def fault_intercept_call(
     with transaction.atomic():
         fault = _locked(fault)
         if fault.status != FaultStatus.CONFIRMED:
-            raise InvalidTransition(f"fault {fault.number} is {fault.status}")
+            raise InvalidTransition(
+                gettext("故障 %(number)s 已是“%(status)s”，请刷新后重试。")
+                % {"number": fault.number, "status": fault.get_status_display()}
+            )
         order, _created = work_order_create(data=data, by=by, now=now)
         _check_in_scope(fault, [order])
         if order.network_fault_id is None:
@@ -544,7 +561,7 @@ def fault_intercept_call(
         elif order.network_fault_id == fault.pk:
             fault_holds.order_mark_intercepted(order, by=by, now=now)
         else:
-            raise InvalidInput("work_orders", "该工单已关联其他网络故障")
+            raise InvalidInput("work_orders", gettext("该工单已关联其他网络故障。"))
         fault_event(
             fault,
             kind="intercepted",
@@ -581,13 +598,13 @@ def fault_restore(
     now = now or timezone.now()
     restored_at = restored_at or now
     if restored_at > now:
-        raise InvalidInput("restored_at", "恢复时间不能晚于当前时间")
+        raise InvalidInput("restored_at", gettext("恢复时间不能晚于当前时间。"))
     with transaction.atomic():
         fault = _locked(fault)
         if fault.status in (FaultStatus.RESTORED, FaultStatus.CLOSED):
             return fault
         if restored_at < fault.started_at:
-            raise InvalidInput("restored_at", "恢复时间不能早于故障开始时间")
+            raise InvalidInput("restored_at", gettext("恢复时间不能早于故障开始时间。"))
         _move(
             fault,
             FaultStatus.RESTORED,
@@ -648,7 +665,7 @@ def order_reopen(order: WorkOrder, *, note: str, by, now: datetime | None = None
 
 def order_substitute(order: WorkOrder, *, substitute: str, by, now=None) -> WorkOrder:
     if not (substitute or "").strip():
-        raise InvalidInput("substitute", "请填写替代措施")
+        raise InvalidInput("substitute", gettext("请填写替代措施。"))
     return fault_holds.order_substitute_set(
         order, substitute=substitute.strip()[:255], by=by, now=now or timezone.now()
     )

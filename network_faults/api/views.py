@@ -1,3 +1,4 @@
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -112,7 +113,9 @@ class NetworkFaultViewSet(
             )
             if outside:
                 raise InvalidInput(
-                    "package_areas", f"不属于本区局的小包区：{', '.join(outside)}"
+                    "package_areas",
+                    gettext("不属于本区局的小包区：%(codes)s。")
+                    % {"codes": ", ".join(outside)},
                 )
         fault = services.fault_declare(
             package_areas=data["package_areas"],
@@ -175,7 +178,11 @@ class NetworkFaultViewSet(
         orders = list(orders_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
         missing = sorted(ids - {o.pk for o in orders})
         if missing:
-            raise InvalidInput("work_orders", f"找不到工单：{missing}")
+            raise InvalidInput(
+                "work_orders",
+                gettext("找不到工单：%(ids)s。")
+                % {"ids": ", ".join(map(str, missing))},
+            )
         linked = services.fault_link(fault, orders=orders, by=request.user)
         return Response(WorkOrderSerializer(linked, many=True).data)
 
