@@ -6,9 +6,9 @@ import secrets
 from datetime import datetime
 
 from dispatch_center.roles import Role
-from notifications.models import Channel as NotifyChannel
 from notifications.models import MessageTemplate
 from notifications.services import Message
+from notifications.services import staff_messages as notifications_staff_messages
 from workorders.models import EventKind as OrderEventKind
 from workorders.services import event_record, timeline_record
 
@@ -138,25 +138,14 @@ def staff_messages(
     key: str,
 ) -> list[Message]:
     """One staff message per person, unique per ``key`` and user."""
-    seen: set[int] = set()
-    messages = []
-    for person in people:
-        if person.user_id in seen:
-            continue
-        seen.add(person.user_id)
-        messages.append(
-            Message(
-                channel=NotifyChannel.STAFF,
-                recipient=person.username,
-                recipient_user_id=person.user_id,
-                topic=topic,
-                body=body,
-                dedupe_key=f"{key}:{person.user_id}",
-                subject_type="complaint",
-                subject_id=complaint.pk,
-            )
-        )
-    return messages
+    return notifications_staff_messages(
+        people,
+        topic=topic,
+        body=body,
+        key=key,
+        subject_type="complaint",
+        subject_id=complaint.pk,
+    )
 
 
 def step_owners(
