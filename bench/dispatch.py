@@ -455,29 +455,33 @@ def set_gps(inst: Instance, share: float, seed: int) -> None:
 #: are inside messages. Names that disappear in a refactoring are skipped.
 PHASES = [
     (
-        "dispatch.services",
+        "dispatch.services.engine",
         "_area_technicians_locked",
         "lock the area's technicians",
     ),
     ("dispatch.selectors", "technician_facts", "technician facts (rota, load)"),
     ("dispatch.selectors", "excluded_technicians", "excluded (redispatch requests)"),
     (
-        "dispatch.services:_AreaPlan",
+        "dispatch.services.engine:_AreaPlan",
         "assign_in_queue_order",
         "assign in queue order (pure)",
     ),
     ("dispatch.rules", "rank", "  rank (pure rules)"),
-    ("dispatch.services:_AreaPlan", "make_room", "make room (pure)"),
+    ("dispatch.services.engine:_AreaPlan", "make_room", "make room (pure)"),
     (
-        "dispatch.services",
+        "dispatch.services.engine",
         "work_orders_transition",
         "transition: UPDATE per order, events, history",
     ),
-    ("dispatch.services", "_dispatch_messages", "messages: SMS, outbox, notify events"),
-    ("dispatch.services", "render", "  render (template lookup per SMS)"),
-    ("dispatch.services", "notifications_enqueue", "  outbox enqueue"),
+    (
+        "dispatch.services.engine",
+        "_dispatch_messages",
+        "messages: SMS, outbox, notify events",
+    ),
+    ("dispatch.services.messages", "render", "  render (template lookup per SMS)"),
+    ("dispatch.services.messages", "notifications_enqueue", "  outbox enqueue"),
     ("notifications.services", "_kick_sender", "broker kick after commit"),
-    ("dispatch.services", "_flag_no_candidate", "flag 无人可派"),
+    ("dispatch.services.engine", "_flag_no_candidate", "flag 无人可派"),
 ]
 NESTED = {
     "  rank (pure rules)",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from org.models import District, Technician
-from workorders.models import Customer, WorkOrder
+from workorders.models import Customer, TimelineEvent, WorkOrder
 
 from . import rules
 
@@ -432,7 +432,7 @@ class EventKind(models.TextChoices):
     CLOSE = "close", _("结案")
 
 
-class ComplaintEvent(models.Model):
+class ComplaintEvent(TimelineEvent):
     """One line of the complaint timeline: who did what, when and why.
 
     ``checkpoint`` names a side effect of the scan (a step's alert level,
@@ -443,27 +443,15 @@ class ComplaintEvent(models.Model):
     complaint = models.ForeignKey(
         Complaint, models.CASCADE, related_name="events", verbose_name=_("投诉")
     )
-    at = models.DateTimeField(_("时间"))
     kind = models.CharField(_("事件"), max_length=16, choices=EventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
-    actor_name = models.CharField(_("操作人"), max_length=100, blank=True, default="")
     from_step = models.CharField(_("原环节"), max_length=16, blank=True, default="")
     to_step = models.CharField(_("新环节"), max_length=16, blank=True, default="")
     reason = models.TextField(_("说明"), blank=True, default="")
     checkpoint = models.CharField(_("检查点"), max_length=64, blank=True, default="")
-    data = models.JSONField(_("详情"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("投诉事件")
         verbose_name_plural = _("投诉时间线")
-        ordering = ["at", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["complaint", "checkpoint"],

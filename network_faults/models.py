@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from org.models import PackageArea, Product
+from workorders.models import TimelineEvent
 
 from . import rules
 
@@ -111,32 +112,20 @@ class NetworkFault(models.Model):
         return self.status in rules.OPEN
 
 
-class FaultEvent(models.Model):
+class FaultEvent(TimelineEvent):
     """One line of the fault's timeline: who did what, when and why."""
 
     fault = models.ForeignKey(
         NetworkFault, models.CASCADE, related_name="events", verbose_name=_("网络故障")
     )
-    at = models.DateTimeField(_("时间"))
     kind = models.CharField(_("事件"), max_length=32)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
-    actor_name = models.CharField(_("操作人"), max_length=100, blank=True, default="")
     from_status = models.CharField(_("原状态"), max_length=16, blank=True, default="")
     to_status = models.CharField(_("新状态"), max_length=16, blank=True, default="")
     reason = models.TextField(_("说明"), blank=True, default="")
-    data = models.JSONField(_("详情"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("故障事件")
         verbose_name_plural = _("故障时间线")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["fault", "at"], name="faultevent_fault_at")]
 
     def __str__(self):

@@ -29,7 +29,7 @@ from org.models import PackageArea, Technician, TechnicianRole
 from workorders import fault_holds, fault_sms
 from workorders import rules as wo_rules
 from workorders.models import Kind, WorkOrder
-from workorders.services import actor_name, work_order_create
+from workorders.services import timeline_record, work_order_create
 
 from . import rules
 from .models import FaultEvent, FaultOrigin, FaultStatus, NetworkFault
@@ -52,16 +52,16 @@ def fault_event(
     to_status: str = "",
     data: dict | None = None,
 ) -> FaultEvent:
-    return FaultEvent.objects.create(
+    return timeline_record(
+        FaultEvent,
         fault=fault,
-        at=now,
         kind=kind,
-        actor=by,
-        actor_name=actor_name(by),
+        by=by,
+        now=now,
         from_status=from_status,
         to_status=to_status,
         reason=reason,
-        data=data or {},
+        data=data,
     )
 
 
@@ -310,17 +310,20 @@ def fault_declare(
     now = now or timezone.now()
     started_at = started_at or now
     if not package_areas:
-        raise InvalidInput("package_areas", "请至少选择一个小包区")
+        raise InvalidInput("package_areas", gettext("请至少选择一个小包区。"))
     found = dict(
         PackageArea.objects.filter(code__in=package_areas).values_list("code", "pk")
     )
     unknown = sorted(set(package_areas) - set(found))
     if unknown:
-        raise InvalidInput("package_areas", f"未知的小包区：{', '.join(unknown)}")
+        raise InvalidInput(
+            "package_areas",
+            gettext("未知的小包区：%(codes)s。") % {"codes": ", ".join(unknown)},
+        )
     if started_at > now:
-        raise InvalidInput("started_at", "故障开始时间不能晚于当前时间")
+        raise InvalidInput("started_at", gettext("故障开始时间不能晚于当前时间。"))
     if eta is not None and eta <= started_at:
-        raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
+        raise InvalidInput("eta", gettext("预计恢复时间须晚于故障开始时间。"))
     with transaction.atomic():
         fault = NetworkFault.objects.create(
             number=_new_number(now),
@@ -371,7 +374,7 @@ def fault_confirm(
         fields = {"confirmed_at": now, "owner": fault.owner or by}
         if eta is not None:
             if eta <= fault.started_at:
-                raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
+                raise InvalidInput("eta", gettext("预计恢复时间须晚于故障开始时间。"))
             fields["eta"] = eta
         if cause:
             fields["cause"] = cause
@@ -399,7 +402,7 @@ def fault_dismiss(
     """Suspected → dismissed: its held repairs go back to normal dispatch."""
     now = now or timezone.now()
     if not (reason or "").strip():
-        raise InvalidInput("reason", "请填写排除原因")
+        raise InvalidInput("reason", gettext("请填写排除原因。"))
     with transaction.atomic():
         fault = _locked(fault)
         _move(
@@ -434,7 +437,7 @@ def fault_eta_set(
         fault = _locked(fault)
         rules.refuse_unless(fault.status, rules.OPEN, fault.number)
         if eta <= fault.started_at:
-            raise InvalidInput("eta", "预计恢复时间须晚于故障开始时间")
+            raise InvalidInput("eta", gettext("预计恢复时间须晚于故障开始时间。"))
         if eta == fault.eta:
             return fault
         previous = fault.eta
@@ -478,7 +481,9 @@ def _check_in_scope(fault: NetworkFault, orders: list[WorkOrder]) -> None:
     ]
     if outside:
         raise InvalidInput(
-            "work_orders", f"不在故障影响范围内的工单：{', '.join(outside)}"
+            "work_orders",
+            gettext("不在故障影响范围内的工单：%(numbers)s。")
+            % {"numbers": ", ".join(outside)},
         )
 
 
@@ -545,7 +550,7 @@ def fault_intercept_call(
         elif order.network_fault_id == fault.pk:
             fault_holds.order_mark_intercepted(order, by=by, now=now)
         else:
-            raise InvalidInput("work_orders", "该工单已关联其他网络故障")
+            raise InvalidInput("work_orders", gettext("该工单已关联其他网络故障。"))
         fault_event(
             fault,
             kind="intercepted",
@@ -582,13 +587,13 @@ def fault_restore(
     now = now or timezone.now()
     restored_at = restored_at or now
     if restored_at > now:
-        raise InvalidInput("restored_at", "恢复时间不能晚于当前时间")
+        raise InvalidInput("restored_at", gettext("恢复时间不能晚于当前时间。"))
     with transaction.atomic():
         fault = _locked(fault)
         if fault.status in (FaultStatus.RESTORED, FaultStatus.CLOSED):
             return fault
         if restored_at < fault.started_at:
-            raise InvalidInput("restored_at", "恢复时间不能早于故障开始时间")
+            raise InvalidInput("restored_at", gettext("恢复时间不能早于故障开始时间。"))
         _move(
             fault,
             FaultStatus.RESTORED,
@@ -666,7 +671,7 @@ def order_reopen(order: WorkOrder, *, note: str, by, now: datetime | None = None
 
 def order_substitute(order: WorkOrder, *, substitute: str, by, now=None) -> WorkOrder:
     if not (substitute or "").strip():
-        raise InvalidInput("substitute", "请填写替代措施")
+        raise InvalidInput("substitute", gettext("请填写替代措施。"))
     return fault_holds.order_substitute_set(
         order, substitute=substitute.strip()[:255], by=by, now=now or timezone.now()
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +15,7 @@ from django.db.models import F
 from dispatch_center.caching import ProcessCache
 
 from .gateways import get_gateway
-from .models import MessageTemplate, Notification, OutboxStatus
+from .models import Channel, MessageTemplate, Notification, OutboxStatus
 from .rules import next_attempt
 
 log = logging.getLogger("notifications")
@@ -70,6 +71,41 @@ def with_customer_link(body: str, link: str | None) -> str:
     if not link or link in body:
         return body
     return f"{body}查看进度或改约：{link}"
+
+
+def staff_messages(
+    people: Iterable,
+    *,
+    topic: str,
+    body: str,
+    key: str,
+    subject_type: str,
+    subject_id: int,
+    not_before: datetime | None = None,
+) -> list[Message]:
+    """One staff message per person (each user once), deduplicated in the
+    outbox by ``key`` + user: a retried or duplicated call is a no-op.
+    ``people`` have a ``user_id`` and a ``username``."""
+    seen: set[int] = set()
+    messages = []
+    for person in people:
+        if person.user_id in seen:
+            continue
+        seen.add(person.user_id)
+        messages.append(
+            Message(
+                channel=Channel.STAFF,
+                recipient=person.username,
+                recipient_user_id=person.user_id,
+                topic=topic,
+                body=body,
+                dedupe_key=f"{key}:{person.user_id}",
+                subject_type=subject_type,
+                subject_id=subject_id,
+                not_before=not_before,
+            )
+        )
+    return messages
 
 
 def notifications_enqueue(messages: list[Message], *, now: datetime) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from notifications.models import Channel, MessageTemplate
-from notifications.services import Message
+from notifications.models import MessageTemplate
+from notifications.services import Message, staff_messages
 from org.models import Product
 from workorders import rules
 from workorders.models import Kind, Status, WorkOrder
@@ -80,26 +80,15 @@ class Notices:
     ) -> list[Message]:
         """One staff message per person (each user once), deduplicated by
         ``key`` + user in the outbox: a retried or duplicated call is a no-op."""
-        seen: set[int] = set()
-        messages = []
-        for person in people:
-            if person.user_id in seen:
-                continue
-            seen.add(person.user_id)
-            messages.append(
-                Message(
-                    channel=Channel.STAFF,
-                    recipient=person.username,
-                    recipient_user_id=person.user_id,
-                    topic=topic,
-                    body=body,
-                    dedupe_key=f"{key}:{person.user_id}",
-                    subject_type="work_order",
-                    subject_id=order.pk,
-                    not_before=not_before,
-                )
-            )
-        return messages
+        return staff_messages(
+            people,
+            topic=topic,
+            body=body,
+            key=key,
+            subject_type="work_order",
+            subject_id=order.pk,
+            not_before=not_before,
+        )
 
 
 def usernames(messages: list[Message]) -> list[str]:

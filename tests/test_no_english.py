@@ -34,6 +34,7 @@ APPS = [
     "sla",
     "compensation",
     "complaints",
+    "network_faults",
     "payroll",
     "reports",
     "console",

@@ -9,17 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
-
-from notifications.models import Channel
-from notifications.services import (
-    Message,
-    notifications_enqueue,
-    render,
-    with_customer_link,
-)
+from notifications.services import notifications_enqueue, render, with_customer_link
 
 from . import rules
+from .messages import crm_callbacks_enqueue, customer_sms
 from .models import customer_url
 
 LINK_SMS = (
@@ -47,14 +40,11 @@ def link_sms(orders, *, fault_number: str, eta: datetime | None, now: datetime) 
     body = render("fault_link_sms", LINK_SMS, fault=fault_number, eta=_eta_text(eta))
     notifications_enqueue(
         [
-            Message(
-                channel=Channel.SMS,
-                recipient=o.customer.phone,
+            customer_sms(
+                o,
                 topic="fault_link_sms",
                 body=with_customer_link(body, customer_url(o)),
                 dedupe_key=f"fault-link-sms:{o.network_fault_id}:{o.pk}",
-                subject_type="work_order",
-                subject_id=o.pk,
             )
             for o in orders
         ],
@@ -68,14 +58,11 @@ def eta_sms(orders, *, fault_id: int, fault_number: str, eta, now: datetime) -> 
     stamp = eta.isoformat() if eta else "none"
     notifications_enqueue(
         [
-            Message(
-                channel=Channel.SMS,
-                recipient=o.customer.phone,
+            customer_sms(
+                o,
                 topic="fault_eta_sms",
                 body=with_customer_link(body, customer_url(o)),
                 dedupe_key=f"fault-eta-sms:{fault_id}:{o.pk}:{stamp}",
-                subject_type="work_order",
-                subject_id=o.pk,
             )
             for o in orders
         ],
@@ -87,9 +74,8 @@ def restored_sms(orders, *, fault_id: int, fault_number: str, restored_at, now) 
     at = f"{rules.local(restored_at):%m-%d %H:%M}"
     notifications_enqueue(
         [
-            Message(
-                channel=Channel.SMS,
-                recipient=o.customer.phone,
+            customer_sms(
+                o,
                 topic="fault_restored_sms",
                 body=with_customer_link(
                     render(
@@ -102,8 +88,6 @@ def restored_sms(orders, *, fault_id: int, fault_number: str, restored_at, now) 
                     customer_url(o),
                 ),
                 dedupe_key=f"fault-restored-sms:{fault_id}:{o.pk}",
-                subject_type="work_order",
-                subject_id=o.pk,
             )
             for o in orders
         ],
@@ -115,30 +99,21 @@ def crm_fault_callbacks(
     orders, *, status: str, fault_number: str, now: datetime
 ) -> None:
     """Tell the CRM a repair was linked to a fault, or closed by its restoration."""
-    url = settings.CRM_CALLBACK_URL
-    if not url:
-        return
-    notifications_enqueue(
-        [
-            Message(
-                channel=Channel.CRM_CALLBACK,
-                recipient=url,
-                topic="crm_status",
-                body=f"{o.crm_order_id} {status} {fault_number}",
-                dedupe_key=f"crm:fault-{status}:{o.network_fault_id}:{o.pk}",
-                payload={
-                    "crm_order_id": o.crm_order_id,
-                    "number": o.number,
+    crm_callbacks_enqueue(
+        (
+            (
+                o,
+                f"{o.crm_order_id} {status} {fault_number}",
+                f"crm:fault-{status}:{o.network_fault_id}:{o.pk}",
+                {
                     "status": o.status,
                     "network_fault": fault_number,
                     "network_fault_status": status,
                     "at": now.isoformat(),
                 },
-                subject_type="work_order",
-                subject_id=o.pk,
             )
             for o in orders
             if o.crm_order_id
-        ],
+        ),
         now=now,
     )

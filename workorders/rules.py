@@ -308,7 +308,8 @@ def appointment_problem(
     next_day_only: bool,
     cutoff: time,
 ) -> tuple[str, str] | None:
-    """Why an appointment cannot be agreed, as ``(field, message)``, or None.
+    """Why an appointment cannot be agreed, as ``(field, message)``, or None;
+    the message in the active language.
 
     1. It ends after it starts.
     2. It starts no earlier than the entry time: one before it would make a
@@ -317,13 +318,14 @@ def appointment_problem(
        than its entry (次日以后).
     """
     if end <= start:
-        return "appointment_end", "预约结束时间须晚于开始时间"
+        return "appointment_end", gettext("预约结束时间须晚于开始时间。")
     if start < accepted_at:
-        return "appointment_start", "预约开始时间不能早于录入时间"
+        return "appointment_start", gettext("预约开始时间不能早于录入时间。")
     if next_day_only and local(start).date() <= local(accepted_at).date():
         return (
             "appointment_start",
-            f"{cutoff:%H:%M}后受理的当日装，须预约次日以后上门",
+            gettext("%(cutoff)s后受理的当日装，须预约次日以后上门。")
+            % {"cutoff": f"{cutoff:%H:%M}"},
         )
     return None
 

@@ -23,8 +23,8 @@ from . import rules
 from .models import EventKind, Status, WorkOrder, WorkOrderEvent
 from .services import (
     _ensure_may_work_on,
-    actor_name,
     event_record,
+    timeline_row,
     work_order_sla_fields,
     work_order_transition,
 )
@@ -300,13 +300,7 @@ def work_orders_sla_progress(progress: list[SlaProgress], *, now: datetime) -> i
         order.updated_at = now
         for line in p.events:
             events.append(
-                WorkOrderEvent(
-                    order=order,
-                    at=now,
-                    actor=None,
-                    actor_name=actor_name(None),
-                    **line,
-                )
+                timeline_row(WorkOrderEvent, order=order, by=None, now=now, **line)
             )
         if moved:
             histories.append(history_row(order, by=None, at=now, reason="过程管控"))

@@ -6,11 +6,11 @@ import secrets
 from datetime import datetime
 
 from dispatch_center.roles import Role
-from notifications.models import Channel as NotifyChannel
 from notifications.models import MessageTemplate
 from notifications.services import Message
+from notifications.services import staff_messages as notifications_staff_messages
 from workorders.models import EventKind as OrderEventKind
-from workorders.services import actor_name, event_record
+from workorders.services import event_record, timeline_record
 
 from .. import rules
 from ..models import (
@@ -101,16 +101,16 @@ def complaint_event_record(
     The order's line is a note (``EventKind.NOTE``) whose data names the
     complaint, so the order timeline shows the complaint's progress.
     """
-    event = ComplaintEvent.objects.create(
+    event = timeline_record(
+        ComplaintEvent,
         complaint=complaint,
-        at=now,
         kind=kind,
-        actor=by,
-        actor_name=actor_name(by),
+        by=by,
+        now=now,
         from_step=from_step,
         to_step=to_step,
         reason=reason,
-        data=data or {},
+        data=data,
     )
     if order_note and complaint.work_order_id:
         event_record(
@@ -138,25 +138,14 @@ def staff_messages(
     key: str,
 ) -> list[Message]:
     """One staff message per person, unique per ``key`` and user."""
-    seen: set[int] = set()
-    messages = []
-    for person in people:
-        if person.user_id in seen:
-            continue
-        seen.add(person.user_id)
-        messages.append(
-            Message(
-                channel=NotifyChannel.STAFF,
-                recipient=person.username,
-                recipient_user_id=person.user_id,
-                topic=topic,
-                body=body,
-                dedupe_key=f"{key}:{person.user_id}",
-                subject_type="complaint",
-                subject_id=complaint.pk,
-            )
-        )
-    return messages
+    return notifications_staff_messages(
+        people,
+        topic=topic,
+        body=body,
+        key=key,
+        subject_type="complaint",
+        subject_id=complaint.pk,
+    )
 
 
 def step_owners(

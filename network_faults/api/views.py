@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -115,7 +116,9 @@ class NetworkFaultViewSet(
             )
             if outside:
                 raise InvalidInput(
-                    "package_areas", f"不属于本区局的小包区：{', '.join(outside)}"
+                    "package_areas",
+                    gettext("不属于本区局的小包区：%(codes)s。")
+                    % {"codes": ", ".join(outside)},
                 )
         fault = services.fault_declare(
             package_areas=data["package_areas"],
@@ -178,7 +181,11 @@ class NetworkFaultViewSet(
         orders = list(orders_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
         missing = sorted(ids - {o.pk for o in orders})
         if missing:
-            raise InvalidInput("work_orders", f"找不到工单：{missing}")
+            raise InvalidInput(
+                "work_orders",
+                gettext("找不到工单：%(ids)s。")
+                % {"ids": ", ".join(map(str, missing))},
+            )
         linked = services.fault_link(fault, orders=orders, by=request.user)
         return Response(WorkOrderSerializer(linked, many=True).data)
 

@@ -650,9 +650,10 @@ def test_a_full_slot_is_offered_today_marked_and_never_ahead(t1, desk):
     assert 'value="2026-11-21T08:00:00+08:00"' not in reschedule
     # the same-day visit into the full slot is accepted and counted: the
     # desk sees the slot overfilled
-    assert step(
-        t1, order, "contact", {"slot": "2026-11-20T14:00:00+08:00"}
-    ).status_code == 302
+    assert (
+        step(t1, order, "contact", {"slot": "2026-11-20T14:00:00+08:00"}).status_code
+        == 302
+    )
     seen = desk.get(f"/console/orders/{order.pk}/").content.decode()
     assert "该时段已超约：已约 3 单，容量 2 单" in seen
 

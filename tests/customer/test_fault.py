@@ -112,4 +112,3 @@ def test_the_fault_sms_carry_the_customer_link(fault, dispatcher_by, clock):
     topics = {n.topic for n in sms}
     assert {"fault_link_sms", "fault_eta_sms", "fault_restored_sms"} <= topics
     assert all(link in n.body for n in sms)
-

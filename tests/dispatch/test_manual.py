@@ -60,6 +60,27 @@ def technician_in(group_code, code, **fields):
 # --- the pool's hard edges: no override helps ------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({}, "T3 属于其他区局，不能跨区局派单"),
+        (
+            {"HTTP_ACCEPT_LANGUAGE": "en"},
+            "T3 belongs to another district: orders are not dispatched across "
+            "districts",
+        ),
+    ],
+)
+def test_a_refusal_names_the_technician_in_the_callers_language(
+    crm, dispatcher, headers, detail
+):
+    order_id = new_order(crm, "X1", package_area="P1")  # D1; T3 is D2's
+    response = dispatcher.post(
+        f"{URL}{order_id}/dispatch/", {"technician": "T3"}, format="json", **headers
+    )
+    assert refusal(response)["detail"] == detail
+
+
 def test_an_order_is_never_sent_to_another_districts_technician(crm, dispatcher):
     order_id = new_order(crm, "X1", package_area="P1")  # D1
     body = refusal(dispatch(dispatcher, order_id, technician="T3"))  # T3 is D2's

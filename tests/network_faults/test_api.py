@@ -79,6 +79,32 @@ def test_declare_with_eta_before_start_is_a_400(dispatcher):
     assert response.status_code == 400 and "eta" in response.json()
 
 
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "预计恢复时间须晚于故障开始时间。"),
+        (
+            {"HTTP_ACCEPT_LANGUAGE": "en"},
+            "The expected restoration must be later than the fault's start.",
+        ),
+    ],
+)
+def test_a_refused_declaration_speaks_the_callers_language(
+    dispatcher, headers, message
+):
+    body = {
+        "package_areas": ["P1"],
+        "product": None,
+        "cause": "OLT 板卡故障",
+        "started_at": "2026-11-16T09:00:00+08:00",
+        "eta": "2026-11-16T09:00:00+08:00",  # the start itself: not later
+    }
+    response = dispatcher.post(FAULTS, body, format="json", **headers)
+    assert response.status_code == 400
+    assert response.json() == {"eta": [message]}
+    assert not NetworkFault.objects.exists()
+
+
 def test_hotline_cannot_declare(hotline):
     assert declare(hotline).status_code == 403
 

@@ -10,8 +10,9 @@ from django.db import connection, connections
 from compensation.services import order_complete
 from network_faults.models import NetworkFault
 from network_faults.services import fault_declare, fault_restore, faults_detect
+from org.models import Technician
 from tests.conftest import local_time, make_user
-from workorders.models import Status, Technician, WorkOrder
+from workorders.models import Status, WorkOrder
 from workorders.services import (
     work_order_accept,
     work_order_dispatch,

@@ -148,3 +148,49 @@ def test_appointment_rule(start, end, next_day_only, problem):
         cutoff=CUTOFF,
     )
     assert (found[0] if found else None) == problem
+
+
+EARLY = slot("2026-11-20T16:29:59+08:00", "2026-11-20T18:00:00+08:00")
+
+
+@pytest.mark.parametrize(
+    ("headers", "before_entry", "later_day"),
+    [
+        (
+            {},  # no Accept-Language: the default, Simplified Chinese
+            "预约开始时间不能早于录入时间。",
+            "16:00后受理的当日装，须预约次日以后上门。",
+        ),
+        (
+            {"HTTP_ACCEPT_LANGUAGE": "en"},
+            "The appointment cannot start before the order was entered.",
+            "A same-day install entered after 16:00 must be booked for the next "
+            "day or later.",
+        ),
+    ],
+)
+def test_appointment_refusals_speak_the_callers_language(
+    crm, dispatcher, tech1, headers, before_entry, later_day
+):
+    # one second before the entry time, at intake
+    early = crm.post(
+        URL,
+        order_payload(kind="move", accepted_at="2026-11-20T16:30:00+08:00", **EARLY),
+        format="json",
+        **headers,
+    )
+    assert early.status_code == 400
+    assert early.json() == {"appointment_start": [before_entry]}
+    # entered at 16:00 sharp, booked for tonight: at intake and at first contact
+    tonight = crm.post(
+        URL,
+        order_payload(accepted_at="2026-11-20T16:00:00+08:00", **TONIGHT),
+        format="json",
+        **headers,
+    )
+    assert tonight.json() == {"appointment_start": [later_day]}
+    order_id = create(crm, accepted_at="2026-11-20T16:00:00+08:00").json()["id"]
+    act(dispatcher, order_id, "dispatch", {"technician": "T1"})
+    act(tech1, order_id, "accept")
+    contact = tech1.post(f"{URL}{order_id}/contact/", TONIGHT, format="json", **headers)
+    assert contact.json() == {"appointment_start": [later_day]}

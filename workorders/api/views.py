@@ -10,6 +10,7 @@ from dispatch_center.permissions import HasAnyRole, role_permission
 from dispatch_center.roles import Role
 
 from .. import fault_holds, services
+from ..models import WorkOrder
 from ..selectors import order_timeline, orders_visible_to
 from . import serializers as s
 from .filters import WorkOrderFilter
@@ -84,7 +85,7 @@ class WorkOrderViewSet(
     serializer_class = s.WorkOrderSerializer
     filterset_class = WorkOrderFilter
     pagination_class = WorkOrderPagination
-    queryset = services.WorkOrder.objects.none()
+    queryset = WorkOrder.objects.none()
 
     def get_queryset(self):
         return orders_visible_to(self.request.user).order_by("-accepted_at", "-id")

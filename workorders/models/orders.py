@@ -1,85 +1,30 @@
-"""Customers, work orders, the order timeline and the deadline policy."""
+"""Customers, work orders and the order timeline."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import time
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from org.models import (
-    AreaType,
-    District,
-    PackageArea,
-    Product,
-    RegionGroup,
-    Technician,
+from org.models import District, PackageArea, Product, RegionGroup, Technician
+
+from .. import rules
+from .choices import (
+    CustomerLevel,
+    DelayCause,
+    DispatchFlag,
+    EventKind,
+    Kind,
+    Resolution,
+    Segment,
+    Source,
+    Status,
 )
-
-from . import rules
-
-
-class CustomerLevel(models.TextChoices):
-    DIAMOND = "diamond", _("钻石")
-    GOLD = "gold", _("金")
-    SILVER = "silver", _("银")
-    ORDINARY = "ordinary", _("普通")
-
-
-class Segment(models.TextChoices):
-    PUBLIC = "public", _("公众")
-    GOVERNMENT_ENTERPRISE = "government_enterprise", _("政企")
-    CAMPUS = "campus", _("校园")
-
-
-class Kind(models.TextChoices):
-    INSTALL = "install", _("新装")
-    MOVE = "move", _("移机")
-    REPAIR = "repair", _("修障")
-
-
-class Source(models.TextChoices):
-    CRM = "crm", _("CRM")
-    HOTLINE = "hotline", _("10000号")
-    SELF_SERVICE = "self_service", _("自助")
-
-
-class Status(models.TextChoices):
-    PENDING = rules.PENDING, _("待派")
-    DISPATCHED = rules.DISPATCHED, _("已派")
-    ACCEPTED = rules.ACCEPTED, _("已接单")
-    APPOINTED = rules.APPOINTED, _("已预约")
-    ON_SITE = rules.ON_SITE, _("处理中")
-    SUSPENDED = rules.SUSPENDED, _("挂起")
-    COMPLETED = rules.COMPLETED, _("已竣工")
-    CLOSED = rules.CLOSED, _("已归档")
-    CANCELLED = rules.CANCELLED, _("已撤单")
-
-
-class Resolution(models.TextChoices):
-    ONSITE = "onsite", _("上门处理")
-    REMOTE = "remote", _("远程处理")
-    NETWORK_FAULT = "network_fault", _("网络故障已恢复")
-
-
-class DelayCause(models.TextChoices):
-    INSTALLER = "installer", _("装维原因")
-    CUSTOMER = "customer", _("客户原因")
-    THIRD_PARTY = "third_party", _("第三方原因")
-    FORCE_MAJEURE = "force_majeure", _("不可抗力")
-    NETWORK_RESOURCE = "network_resource", _("网络资源")
-    ACCEPTANCE_ERROR = "acceptance_error", _("受理失误")
-    OTHER = "other", _("其他")
-
-
-class DispatchFlag(models.TextChoices):
-    NO_CANDIDATE = "no_candidate", _("无人可派")
-    REDISPATCH_REQUESTED = "redispatch_requested", _("申请改派")
+from .timeline import TimelineEvent
 
 
 class Customer(models.Model):
@@ -423,28 +368,6 @@ class WorkOrder(models.Model):
         return rules.SlaState(**values)
 
 
-class EventKind(models.TextChoices):
-    CREATED = "created", _("受理")
-    STATUS = "status", _("状态变更")
-    DISPATCH = "dispatch", _("派单")
-    NOTE = "note", _("备注")
-    NOTIFY = "notify", _("通知")
-    REDISPATCH = "redispatch", _("申请改派")
-    NO_CANDIDATE = "no_candidate", _("无人可派")
-    WARNING = "warning", _("超时预警")
-    FIRST_RESPONSE = "first_response", _("首次响应超时")
-    URGE = "urge", _("催单")
-    ESCALATION = "escalation", _("升级")
-    APPROVAL = "approval", _("审批")
-    SUSPEND = "suspend", _("挂起")
-    RESUME = "resume", _("解除挂起")
-    RESCHEDULE = "reschedule", _("改约")
-    COMPENSATION = "compensation", _("慢必赔")
-    COMPLAINT = "complaint", _("投诉")
-    CALLBACK = "callback", _("回访")
-    NETWORK_FAULT = "network_fault", _("网络故障")
-
-
 #: the customer page's path under ``CUSTOMER_BASE_URL`` (routed by the console)
 CUSTOMER_PATH = "/c/{token}/"
 
@@ -461,279 +384,22 @@ def customer_url(order: WorkOrder) -> str | None:
     return base + CUSTOMER_PATH.format(token=order.customer_token)
 
 
-class WorkOrderEvent(models.Model):
+class WorkOrderEvent(TimelineEvent):
     """One line of the order timeline: who did what, when, from/to and why."""
 
     order = models.ForeignKey(
         WorkOrder, models.CASCADE, related_name="events", verbose_name=_("工单")
     )
-    at = models.DateTimeField(_("时间"))
     kind = models.CharField(_("事件"), max_length=32, choices=EventKind.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("操作人"),
-    )
-    actor_name = models.CharField(_("操作人"), max_length=100, blank=True, default="")
     from_status = models.CharField(_("原状态"), max_length=16, blank=True, default="")
     to_status = models.CharField(_("新状态"), max_length=16, blank=True, default="")
     reason = models.TextField(_("原因"), blank=True, default="")
-    data = models.JSONField(_("详情"), default=dict, blank=True)
 
-    class Meta:
+    class Meta(TimelineEvent.Meta):
         verbose_name = _("工单事件")
         verbose_name_plural = _("工单时间线")
-        ordering = ["at", "id"]
         indexes = [models.Index(fields=["order", "at"], name="woevent_order_at")]
 
     def __str__(self):
         # the admin's inline shows this: the event by name, at local time
         return f"{self.get_kind_display()} {rules.local(self.at):%Y-%m-%d %H:%M}"
-
-
-def default_escalation_offsets() -> list[int]:
-    """Levels 1/2/3 at the deadline, 2 h and 8 h after it (SPEC §5)."""
-    return [0, 120, 480]
-
-
-class ServicePolicy(models.Model):
-    """The deadline policy (SPEC §5). One row; edited in the admin."""
-
-    same_day_cutoff = models.TimeField(_("当日装/修截止时间"), default=time(16, 0))
-    same_day_products = models.JSONField(
-        _("当日装/修产品"), default=list, help_text=_("产品编码列表")
-    )
-    same_day_segments = models.JSONField(_("当日装/修客户类型"), default=list)
-    mandatory_area_types = models.JSONField(_("强制当日装/修的区域类型"), default=list)
-    repair_after_cutoff_hours = models.PositiveIntegerField(
-        _("截止后报障修复时限(小时)"), default=24
-    )
-    late_install_counts_as_same_day = models.BooleanField(
-        _("截止后受理的新装按当日装考核"), default=False
-    )
-    first_response_minutes = models.PositiveIntegerField(
-        _("首次响应时限(分钟)"), default=30
-    )
-    # 过程管控 (SPEC §5): warning points, escalation levels, urges, repeat faults.
-    warn_percent_used = models.PositiveSmallIntegerField(
-        _("预警点: 时限已用(%)"), default=80, help_text=_("0 表示不预警")
-    )
-    warn_minutes_before = models.PositiveIntegerField(
-        _("预警点: 到期前(分钟)"), default=60, help_text=_("0 表示不预警")
-    )
-    escalation_offsets_minutes = models.JSONField(
-        _("超时升级时点(分钟)"),
-        default=default_escalation_offsets,
-        help_text=_("超过内部时限多少分钟升到1、2、3级，例如 [0, 120, 480]"),
-    )
-    urges_to_escalate = models.PositiveSmallIntegerField(
-        _("第几次催单自动升级"),
-        default=2,
-        help_text=_("该次催单升级一次(至少到1级)；此后的催单只再次通知，不再升级。"),
-    )
-    repeat_fault_days = models.PositiveSmallIntegerField(
-        _("重复障碍判定天数"), default=30, help_text=_("0 表示不判定")
-    )
-    work_day_start = models.TimeField(_("工作时间开始"), default=time(8, 0))
-    work_day_end = models.TimeField(_("工作时间结束"), default=time(18, 0))
-    hold_non_urgent_notices = models.BooleanField(
-        _("非紧急工单的预警仅在工作时间发送"),
-        default=True,
-        help_text=_(
-            "非当日装/修且非VIP工单的超时前预警延至下一个工作时间"
-            "(不晚于内部时限)；升级通知总是在触发时立即发送。"
-        ),
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("时限政策")
-        verbose_name_plural = verbose_name
-
-    def __str__(self):
-        return str(self._meta.verbose_name)
-
-    def clean(self):
-        offsets = self.escalation_offsets_minutes
-        if (
-            not isinstance(offsets, list)
-            or not offsets
-            or not all(isinstance(m, int) and m >= 0 for m in offsets)
-            or offsets != sorted(offsets)
-        ):
-            raise ValidationError(
-                {
-                    "escalation_offsets_minutes": _(
-                        "须为递增的非负整数列表，如 [0, 120, 480]"
-                    )
-                }
-            )
-        if self.warn_percent_used >= 100:
-            raise ValidationError({"warn_percent_used": _("须小于100")})
-        if self.work_day_end <= self.work_day_start:
-            raise ValidationError({"work_day_end": _("须晚于开始时间")})
-
-
-class StandardLimitRow(models.Model):
-    """全业务服务标准: the time limit for orders outside the same-day commitment."""
-
-    class Vip(models.TextChoices):
-        ANY = "any", _("不限")
-        VIP = "vip", _("VIP(钻/金/银)")
-        ORDINARY = "ordinary", _("普通")
-
-    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
-    product = models.CharField(
-        _("产品"),
-        max_length=32,
-        choices=Product.choices,
-        blank=True,
-        default="",
-        help_text=_("留空表示所有产品"),
-    )
-    customer_class = models.CharField(
-        _("客户"), max_length=16, choices=Vip.choices, default=Vip.ANY
-    )
-    hours = models.PositiveIntegerField(_("时限(小时)"))
-    counting = models.CharField(
-        _("计时方式"),
-        max_length=16,
-        choices=[(rules.NATURAL, _("自然小时")), (rules.WORKING, _("工作小时"))],
-        default=rules.NATURAL,
-        help_text=_("工作小时只计工作日(含调休上班日)的工作时间段。"),
-    )
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("标准时限")
-        verbose_name_plural = verbose_name
-        constraints = [
-            models.UniqueConstraint(
-                fields=["kind", "product", "customer_class"],
-                name="standard_limit_unique",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.kind}/{self.product or '*'}/{self.customer_class}: {self.hours}h"
-
-    def as_rule(self) -> rules.StandardLimit:
-        vip = {"any": None, "vip": True, "ordinary": False}[self.customer_class]
-        return rules.StandardLimit(
-            self.kind, self.product or None, vip, self.hours, self.counting
-        )
-
-
-class CalendarOverride(models.Model):
-    """A local correction of the working calendar (调休, local holidays).
-
-    Wins over the State Council calendar of the ``chinesecalendar`` package,
-    and is the only source besides the weekday rule for the years that
-    package does not know yet.
-    """
-
-    date = models.DateField(_("日期"), unique=True)
-    is_working_day = models.BooleanField(
-        _("上班"), help_text=_("勾选=工作日(如调休上班)，不勾选=休息日")
-    )
-    note = models.CharField(_("说明"), max_length=100, blank=True, default="")
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("工作日历调整")
-        verbose_name_plural = verbose_name
-        ordering = ["date"]
-
-    def __str__(self):
-        kind = _("上班") if self.is_working_day else _("休息")
-        return f"{self.date:%Y-%m-%d} {kind}"
-
-
-class FaultHold(models.Model):
-    """A package area (and product) under a suspected or confirmed network fault.
-
-    Written by ``network_faults`` through ``workorders.fault_holds``; read at
-    intake in the same statement as the detection count, so a repair entered
-    inside a fault's scope is linked and held without a query to a higher app.
-    """
-
-    fault = models.ForeignKey(
-        "network_faults.NetworkFault",
-        models.CASCADE,
-        related_name="holds",
-        verbose_name=_("网络故障"),
-    )
-    package_area = models.ForeignKey(
-        PackageArea, models.CASCADE, related_name="+", verbose_name=_("小包区")
-    )
-    product = models.CharField(
-        _("产品"),
-        max_length=32,
-        choices=Product.choices,
-        blank=True,
-        default="",
-        help_text=_("留空表示所有产品"),
-    )
-    since = models.DateTimeField(_("故障开始"))
-    confirmed = models.BooleanField(_("已确认"), default=False)
-    fault_number = models.CharField(_("故障编号"), max_length=32)
-    eta = models.DateTimeField(_("预计恢复时间"), null=True, blank=True)
-    # the fault's owner: the SLA scan raises a held repair's warnings and
-    # escalations to this person, once per fault and level
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("责任人"),
-    )
-
-    class Meta:
-        verbose_name = _("故障影响范围")
-        verbose_name_plural = verbose_name
-        constraints = [
-            models.UniqueConstraint(
-                fields=["fault", "package_area"], name="faulthold_unique_area"
-            )
-        ]
-        indexes = [
-            models.Index(fields=["package_area", "product"], name="faulthold_scope")
-        ]
-
-    def __str__(self):
-        return f"{self.fault_number} {self.package_area_id}"
-
-
-class FaultDetectionRule(models.Model):
-    """大面积故障自动发现: N repairs of one product in one package area in W minutes.
-
-    One row per area type; a type without a row uses the field defaults.
-    """
-
-    area_type = models.CharField(
-        _("区域类型"), max_length=16, choices=AreaType.choices, unique=True
-    )
-    min_repairs = models.PositiveSmallIntegerField(
-        _("障碍单数(N)"), default=5, help_text=_("同一小包区同一产品的障碍单数")
-    )
-    window_minutes = models.PositiveIntegerField(_("时间窗(分钟,W)"), default=30)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("故障自动发现规则")
-        verbose_name_plural = verbose_name
-
-    def __str__(self):
-        return (
-            f"{self.get_area_type_display()}: {self.min_repairs}/{self.window_minutes}"
-        )
-
-    def clean(self):
-        if self.min_repairs < 2:
-            raise ValidationError({"min_repairs": _("至少为2")})
-        if self.window_minutes < 1:
-            raise ValidationError({"window_minutes": _("至少为1分钟")})
