@@ -287,11 +287,7 @@ def test_every_console_refusal_renders_in_chinese(org, clock):
             t1,
             order,
             "reschedule",
-            {
-                "appointment_start": "2026-11-21T09:00",
-                "appointment_end": "2026-11-21T11:00",
-                "reason": "customer",
-            },
+            {"slot": "2026-11-21T08:00:00+08:00", "reason": "customer"},
         )
     )
     seen(step(t1, order, "suspend", {"reason": "customer"}))

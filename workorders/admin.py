@@ -99,7 +99,11 @@ class WorkOrderAdmin(ReadableHistoryAdmin):
     list_select_related = ("customer", "district", "technician")
     search_fields = ("number", "crm_order_id", "customer__phone")
     date_hierarchy = "accepted_at"
-    readonly_fields = [f.name for f in WorkOrder._meta.fields]
+    # the customer page's token is a secret of the customer's SMS (SPEC §14)
+    exclude = ("customer_token",)
+    readonly_fields = [
+        f.name for f in WorkOrder._meta.fields if f.name != "customer_token"
+    ]
     inlines = [EventInline]
 
     def has_add_permission(self, request):

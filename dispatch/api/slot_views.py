@@ -84,6 +84,10 @@ class WorkOrderBookingViewSet(WorkOrderViewSet):
     registered for the resource, so there is no other route to them.
     """
 
+    #: the resource keeps its place in the schema and in generated clients
+    #: (``api.work_orders``) although dispatch serves it
+    resource_app = "workorders"
+
     @extend_schema(
         request=wo_s.WorkOrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],

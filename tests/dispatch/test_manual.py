@@ -66,7 +66,7 @@ def technician_in(group_code, code, **fields):
         ({}, "T3 属于其他区局，不能跨区局派单"),
         (
             {"HTTP_ACCEPT_LANGUAGE": "en"},
-            "T3 belongs to another district: orders are not dispatched across "
+            "T3 belongs to another district; orders cannot be dispatched across "
             "districts",
         ),
     ],
