@@ -55,6 +55,8 @@ TAG_NAMES = {"workorders": "work orders", "sla": "SLA"}
 
 
 def _app_tag(view_class) -> str:
+    if getattr(view_class, "schema_tag", None):  # served by another app
+        return view_class.schema_tag
     app = view_class.__module__.split(".")[0]
     return TAG_NAMES.get(app, app.replace("_", " "))
 

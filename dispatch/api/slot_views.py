@@ -84,6 +84,9 @@ class WorkOrderBookingViewSet(WorkOrderViewSet):
     registered for the resource, so there is no other route to them.
     """
 
+    #: the work-orders resource in the schema and generated clients
+    schema_tag = "work orders"
+
     @extend_schema(
         request=wo_s.WorkOrderCreateSerializer,
         parameters=[IDEMPOTENCY_HEADER],
