@@ -55,10 +55,9 @@ TAG_NAMES = {"workorders": "work orders", "sla": "SLA"}
 
 
 def _app_tag(view_class) -> str:
-    """The view's app, or the app it serves a resource of (``resource_app``)."""
-    app = (
-        getattr(view_class, "resource_app", None) or view_class.__module__.split(".")[0]
-    )
+    if getattr(view_class, "schema_tag", None):  # served by another app
+        return view_class.schema_tag
+    app = view_class.__module__.split(".")[0]
     return TAG_NAMES.get(app, app.replace("_", " "))
 
 

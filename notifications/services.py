@@ -70,7 +70,8 @@ def with_customer_link(body: str, link: str | None) -> str:
     when an admin-edited template has no ``{link}`` in it."""
     if not link or link in body:
         return body
-    return f"{body}查看进度或改约：{link}"
+    separator = "" if body.endswith(("。", "！", "；", "，")) else "。"
+    return f"{body}{separator}查看进度或改约：{link}"
 
 
 def staff_messages(

@@ -122,18 +122,26 @@ def _order(token: str, now: datetime, days: int) -> WorkOrder:
 
 
 def _slot_days(order: WorkOrder, now: datetime) -> list:
-    """[(day, [slot figures with room])] for the next days, days with room only."""
+    """[(day, [slot figures with room])] for the next days, days with room
+    only; the slot the order already holds is not offered again."""
     today = local_date(now)
     days = []
     for offset in range(1, slot_policy().booking_days + 1):
         day = today + timedelta(days=offset)
-        found = open_slots(
-            group_id=order.group_id,
-            kind=order.kind,
-            product=order.product,
-            day=day,
-            now=now,
-        )
+        found = [
+            f
+            for f in open_slots(
+                group_id=order.group_id,
+                kind=order.kind,
+                product=order.product,
+                day=day,
+                now=now,
+            )
+            if not (
+                order.appointment_start
+                and f.slot.start <= order.appointment_start < f.slot.end
+            )
+        ]
         if found:
             days.append((day, found))
     return days

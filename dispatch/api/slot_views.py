@@ -84,9 +84,8 @@ class WorkOrderBookingViewSet(WorkOrderViewSet):
     registered for the resource, so there is no other route to them.
     """
 
-    #: the resource keeps its place in the schema and in generated clients
-    #: (``api.work_orders``) although dispatch serves it
-    resource_app = "workorders"
+    #: the work-orders resource in the schema and generated clients
+    schema_tag = "work orders"
 
     @extend_schema(
         request=wo_s.WorkOrderCreateSerializer,

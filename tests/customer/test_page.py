@@ -156,6 +156,7 @@ def test_the_customer_confirms_the_appointment(appointed):
 def test_the_customer_rebooks_into_a_slot_with_room_as_a_request(appointed, clock):
     page = Client().get(path_of(appointed)).content.decode()
     assert 'value="2026-11-18T14:00:00+08:00"' in page
+    assert 'value="2026-11-17T10:00:00+08:00"' not in page  # the slot it holds
     response = Client().post(
         path_of(appointed), {"action": "rebook", "slot": "2026-11-18T14:00:00+08:00"}
     )
