@@ -77,14 +77,6 @@ TARGETS_MS = {
     # no target: the whole report as a spreadsheet, for comparison
     "month_by_technician_xlsx_uncached": 10_000,
 }
-#: issue 18, before/after in the same run (no target of their own)
-COMPARED = {
-    "page_uncached_before": "page 1 uncached, whole report summed in Python (before)",
-    "page_uncached_after": "page 1 uncached, reports.paged (after)",
-    "page_cached_api": "page 1 through the API, closed period cached",
-    "xlsx_write_before": "xlsx of the month by technician, grid of cells (before)",
-    "xlsx_write_after": "xlsx of the month by technician, write-only (after)",
-}
 RAW_TABLES = (
     "workorders_workorder",
     "workorders_customer",
