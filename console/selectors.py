@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from compensation.models import Claim
 from complaints.models import Callback, Complaint, ComplaintSubCategory
@@ -266,7 +266,12 @@ def hotline_search(user, query: str, *, now: datetime) -> HotlineResult:
     if not query:
         return result
     visible = orders_visible_to(user)
-    hit = visible.filter(Q(number=query) | Q(crm_order_id=query)).first()
+    # each on its own index, unordered: an OR across the two, cut to the first
+    # row by id, walks every order when the text is a phone (minutes at 10M)
+    hit = next(iter(visible.filter(number=query).order_by()[:1]), None)
+    if hit is None:
+        by_crm = visible.filter(crm_order_id=query).exclude(crm_order_id="")
+        hit = next(iter(by_crm.order_by()[:1]), None)
     phone = hit.customer.phone if hit else query
     # the customers first (phone index), then their orders (customer index):
     # one query across the join lets the planner walk every order by date

@@ -299,3 +299,13 @@ def test_hotline_lookup_of_an_unknown_phone_finds_nothing(org):
     response = agent.get("/console/hotline/?q=13911111111")
     assert response.status_code == 200
     assert "13900000001" not in response.content.decode()
+
+
+def test_hotline_lookup_by_order_number_or_crm_id_shows_the_customer(org):
+    order = new_order(phone="13900000001")
+    WorkOrder.objects.filter(pk=order.pk).update(crm_order_id="CRM-778")
+    agent = Client()
+    agent.force_login(make_user("agent1", "hotline_agent"))
+    for query in (order.number, "CRM-778"):
+        html = agent.get(f"/console/hotline/?q={query}").content.decode()
+        assert order.number in html and "13900000001" in html, query
