@@ -62,6 +62,12 @@ def parse_args():
     parser.add_argument("--open", type=int, default=20_000, help="open orders")
     parser.add_argument("--minutes", type=float, default=6.0)
     parser.add_argument("--users", type=int, default=500, help="dispatchers")
+    parser.add_argument(
+        "--hotline-agents",
+        type=int,
+        default=5,
+        help="hotline agents, 10 lookups a minute each (0: none)",
+    )
     parser.add_argument("--burst-start", type=float, default=120)
     parser.add_argument("--burst-seconds", type=float, default=120)
     parser.add_argument("--burst-rate", type=float, default=100)
@@ -383,13 +389,13 @@ def main() -> int:
         else:
             raise SystemExit("gunicorn did not answer /healthz")
         # warm every worker once (connections, caches) before measuring
-        total_users = args.users + 5 + 25
+        total_users = args.users + args.hotline_agents + 25
         csv_prefix = pg.tmp / "locust"
         lenv = dict(env)
         lenv.update(
             SESSIONS_FILE=str(sessions_file),
             DISPATCHERS=str(args.users),
-            HOTLINE_USERS="5",
+            HOTLINE_USERS=str(args.hotline_agents),
             CRM_USERS="25",
             BURST_START=str(args.burst_start),
             BURST_SECONDS=str(args.burst_seconds),

@@ -74,6 +74,7 @@ class Dispatcher(_Polling):
 
 class HotlineAgent(HttpUser):
     fixed_count = int(os.environ.get("HOTLINE_USERS", "5"))
+    abstract = fixed_count == 0  # no agents at all (Locust reads 0 as "by weight")
     wait_time = constant_throughput(10 / 60)  # 10 lookups a minute each
 
     def on_start(self):

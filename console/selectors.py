@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from compensation.models import Claim
 from complaints.models import Callback, Complaint, ComplaintSubCategory
@@ -25,7 +25,7 @@ from org.models import Area, District, PackageArea, RegionGroup, Technician
 from sla.models import Approval, ApprovalStatus, SlaEvent, SlaEventKind
 from sla.selectors import approvals_visible_to
 from workorders import rules as wo_rules
-from workorders.models import WorkOrder, WorkOrderEvent
+from workorders.models import Customer, WorkOrder, WorkOrderEvent
 from workorders.selectors import order_timeline, orders_visible_to, service_policy
 
 from . import presenters, rules
@@ -266,10 +266,19 @@ def hotline_search(user, query: str, *, now: datetime) -> HotlineResult:
     if not query:
         return result
     visible = orders_visible_to(user)
-    hit = visible.filter(Q(number=query) | Q(crm_order_id=query)).first()
+    # each on its own index, unordered: an OR across the two, cut to the first
+    # row by id, walks every order when the text is a phone (minutes at 10M)
+    hit = next(iter(visible.filter(number=query).order_by()[:1]), None)
+    if hit is None:
+        by_crm = visible.filter(crm_order_id=query).exclude(crm_order_id="")
+        hit = next(iter(by_crm.order_by()[:1]), None)
     phone = hit.customer.phone if hit else query
+    # the customers first (phone index), then their orders (customer index):
+    # one query across the join lets the planner walk every order by date
+    # looking for the phone, minutes at ten million orders kept
+    customers = list(Customer.objects.filter(phone=phone).values_list("id", flat=True))
     orders = list(
-        visible.filter(customer__phone=phone).order_by("-accepted_at", "-id")[:50]
+        visible.filter(customer_id__in=customers).order_by("-accepted_at", "-id")[:50]
     )
     if hit and all(o.pk != hit.pk for o in orders):
         orders.insert(0, hit)

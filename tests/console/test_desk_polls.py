@@ -267,3 +267,45 @@ def test_a_polled_filter_outside_the_scope_is_dropped(desk_d1):
     for query in (f"district={d2}", f"group={group}"):
         html = desk_d1.get(f"/console/dispatch/queue/?{query}").content.decode()
         assert mine.number in html and other.number not in html, query
+
+
+# --- the hotline lookup at ten million orders kept ------------------------------------------
+
+
+def test_hotline_lookup_by_phone_finds_orders_through_the_customer(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mine = new_order(phone="13900000001")
+    other = new_order(phone="13900000002")
+    agent = Client()
+    agent.force_login(make_user("agent1", "hotline_agent"))
+    with CaptureQueriesContext(connection) as captured:
+        html = agent.get("/console/hotline/?q=13900000001").content.decode()
+    assert mine.number in html and other.number not in html
+    across_the_join = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith('SELECT "workorders_workorder"."id"')
+        and '"workorders_customer"."phone" =' in q["sql"]
+    ]
+    assert across_the_join == []
+
+
+def test_hotline_lookup_of_an_unknown_phone_finds_nothing(org):
+    new_order(phone="13900000001")
+    agent = Client()
+    agent.force_login(make_user("agent1", "hotline_agent"))
+    response = agent.get("/console/hotline/?q=13911111111")
+    assert response.status_code == 200
+    assert "13900000001" not in response.content.decode()
+
+
+def test_hotline_lookup_by_order_number_or_crm_id_shows_the_customer(org):
+    order = new_order(phone="13900000001")
+    WorkOrder.objects.filter(pk=order.pk).update(crm_order_id="CRM-778")
+    agent = Client()
+    agent.force_login(make_user("agent1", "hotline_agent"))
+    for query in (order.number, "CRM-778"):
+        html = agent.get(f"/console/hotline/?q={query}").content.decode()
+        assert order.number in html and "13900000001" in html, query
