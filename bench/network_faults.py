@@ -233,7 +233,7 @@ def restoration(linked: int, by) -> dict:
 
 def _copies(template, count: int, start) -> list:
     """``count`` repairs like ``template`` (own customers, numbers, entry times)."""
-    from workorders.models import Customer, WorkOrder
+    from workorders.models import Customer, WorkOrder, new_customer_token
 
     customers = Customer.objects.bulk_create(
         [
@@ -258,6 +258,7 @@ def _copies(template, count: int, start) -> list:
         row.number = f"L{i:012d}"
         row.customer = customer
         row.accepted_at = start + dt.timedelta(seconds=i)
+        row.customer_token = new_customer_token()  # unique per order (SPEC §14)
         rows.append(row)
     return WorkOrder.objects.bulk_create(rows, batch_size=2000)
 
@@ -279,7 +280,7 @@ def load_day(repairs: int) -> None:
     """16,000 repairs over the last 24 h, spread over the package areas (bulk)."""
     from django.utils import timezone
 
-    from workorders.models import WorkOrder
+    from workorders.models import WorkOrder, new_customer_token
     from workorders.services import work_order_create
 
     now = timezone.now()
@@ -310,6 +311,7 @@ def load_day(repairs: int) -> None:
         row.accepted_at = now - dt.timedelta(days=1) + step * i
         row.package_area = areas[codes[i % len(codes)]]
         row.product = products[(i // len(codes)) % len(products)]
+        row.customer_token = new_customer_token()
         rows.append(row)
     WorkOrder.objects.bulk_create(rows, batch_size=2000)
 
