@@ -374,6 +374,8 @@ def grow_history(total: int, now) -> None:
             "updated_at": "%(now)s::timestamptz - (g || ' minutes')::interval",
             "sla_next_check_at": "NULL",
             "dispatch_flag": "''",
+            # unique per order: the customer page's token (SPEC §14)
+            "customer_token": "'h' || md5(g::text)",
         }
         select = ", ".join(order_values.get(c, f"w.{c}") for c in order_cols)
         cursor.execute(
