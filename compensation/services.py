@@ -118,13 +118,15 @@ def claim_create_for(order: WorkOrder, *, by=None, now: datetime) -> Claim | Non
     4. Liable party: acceptance mistakes → the accepting staff; otherwise the
        branch, until the vendor's month shows it bears a part
        (``vendor_month_liability_refresh``).
-    One claim per order (a unique constraint); a second call returns it.
+    One claim per order (a unique constraint); a second call returns it,
+    reassessed when the order has completed again since (a repair reopened
+    after its network fault's restoration, ``_claim_reassess``).
     """
     if not order.is_same_day or order.completed_at is None:
         return None
     existing = Claim.objects.filter(work_order=order).first()
     if existing:
-        return existing
+        return _claim_reassess(existing, order, by=by, now=now)
     built = _claim_build(order, compensation_policy(), now)
     if built is None:
         return None
@@ -195,6 +197,44 @@ def claims_create_bulk(
         batch_size=1000,
     )
     return claims
+
+
+def _claim_reassess(claim: Claim, order: WorkOrder, *, by, now: datetime) -> Claim:
+    """The claim of an order completed again after a reopen (SPEC §13: a repair
+    closed by its fault's restoration whose problem remained).
+
+    Still undecided (awaiting review, or exempt) → assessed again on the new
+    completion: more days late, a larger amount, the new completion's cause.
+    Audited, paid or rejected → it stands (finance has acted on it).
+    """
+    undecided = (ClaimStatus.PENDING_REVIEW, ClaimStatus.EXEMPT)
+    if claim.completed_at == order.completed_at or claim.status not in undecided:
+        return claim
+    built = _claim_build(order, compensation_policy(), now)
+    if built is None:
+        return claim
+    fresh, reason = built
+    fields = {
+        name: getattr(fresh, name)
+        for name in (
+            "status",
+            "completed_at",
+            "days_late",
+            "amount",
+            "exemption",
+            "evidence",
+            "excused_seconds",
+            "delay_cause",
+            "liable_party",
+            "vendor_id",
+            "technician_id",
+            "pay_by",
+        )
+    }
+    with transaction.atomic():
+        return _move(
+            claim, undecided, fields, by=by, now=now, reason=f"重开后再次竣工，{reason}"
+        )
 
 
 def _claim_event_data(claim: Claim) -> dict:

@@ -220,3 +220,84 @@ def test_the_order_page_reopens_a_restored_repair(client, dispatcher, hotline, o
     again = client.post(url, {}, follow=True).content.decode()
     assert "不是由网络故障恢复关闭的" in again
     assert 'id="fault-reopen"' not in again
+
+
+def test_a_reopened_repair_completed_later_owes_for_its_new_completion(
+    crm, dispatcher, hotline, tech2, clock
+):
+    """Restored Tue 10:00: one day late, 10 yuan awaiting review. The customer
+    says it is not fixed; the technician completes it Thu 09:00: three days
+    late, the same claim now owes 30 yuan, with a timeline line saying why."""
+    linked = _dispatched(crm, dispatcher, clock, ref="R-1", phone="13900001234")
+    clock.move_to(local_time(2026, 11, 17, 10, 0))
+    fault = declare(dispatcher)
+    ok(
+        dispatcher.post(
+            f"{FAULTS}{fault['id']}/link/", {"work_orders": [linked]}, "json"
+        )
+    )
+    ok(
+        dispatcher.post(
+            f"{FAULTS}{fault['id']}/restore/",
+            {"restored_at": "2026-11-17T10:00:00+08:00"},
+            format="json",
+        )
+    )
+    claim = Claim.objects.get(work_order_id=linked)
+    assert (claim.days_late, str(claim.amount)) == (1, "10.00")
+
+    ok(hotline.post(f"{ORDERS}{linked}/reopen/", {"note": "仍无法上网"}, "json"))
+    ok(dispatcher.post(f"{ORDERS}{linked}/dispatch/", {"technician": "T2"}, "json"))
+    ok(tech2.post(f"{ORDERS}{linked}/accept/"))
+    clock.move_to(local_time(2026, 11, 19, 9, 0))
+    ok(
+        tech2.post(
+            f"{ORDERS}{linked}/complete/", {"resolution": "remote"}, format="json"
+        )
+    )
+    claim.refresh_from_db()
+    assert claim.status == "pending_review"
+    assert (claim.days_late, str(claim.amount)) == (3, "30.00")
+    assert claim.completed_at == local_time(2026, 11, 19, 9, 0)
+    assert Claim.objects.filter(work_order_id=linked).count() == 1
+    timeline = ok(dispatcher.get(f"{ORDERS}{linked}/timeline/"))
+    events = timeline["results"] if isinstance(timeline, dict) else timeline
+    assert any(e["reason"].startswith("重开后再次竣工") for e in events)
+
+
+def test_an_audited_claim_stands_when_the_reopened_repair_completes(
+    crm, dispatcher, hotline, tech2, clock
+):
+    from compensation.services import claim_approve
+    from tests.conftest import make_user
+
+    finance_user = make_user("fin-reopen", "finance")
+
+    linked = _dispatched(crm, dispatcher, clock, ref="R-2", phone="13900001235")
+    clock.move_to(local_time(2026, 11, 17, 10, 0))
+    fault = declare(dispatcher)
+    ok(
+        dispatcher.post(
+            f"{FAULTS}{fault['id']}/link/", {"work_orders": [linked]}, "json"
+        )
+    )
+    ok(
+        dispatcher.post(
+            f"{FAULTS}{fault['id']}/restore/",
+            {"restored_at": "2026-11-17T10:00:00+08:00"},
+            format="json",
+        )
+    )
+    claim = Claim.objects.get(work_order_id=linked)
+    claim_approve(claim, by=finance_user, now=local_time(2026, 11, 17, 11, 0))
+    ok(hotline.post(f"{ORDERS}{linked}/reopen/", {"note": "仍无法上网"}, "json"))
+    ok(dispatcher.post(f"{ORDERS}{linked}/dispatch/", {"technician": "T2"}, "json"))
+    ok(tech2.post(f"{ORDERS}{linked}/accept/"))
+    clock.move_to(local_time(2026, 11, 19, 9, 0))
+    ok(tech2.post(f"{ORDERS}{linked}/complete/", {"resolution": "remote"}, "json"))
+    claim.refresh_from_db()
+    assert (claim.status, claim.days_late, str(claim.amount)) == (
+        "approved",
+        1,
+        "10.00",
+    )
