@@ -19,6 +19,7 @@ from workorders.api.views import COMPLETERS
 from workorders.selectors import orders_visible_to
 
 from .. import exports, selectors, services
+from ..models import Claim
 from . import serializers as s
 from .filters import ClaimFilter
 
@@ -106,7 +107,7 @@ class ClaimViewSet(
     serializer_class = s.ClaimSerializer
     filterset_class = ClaimFilter
     permission_classes = [role_permission(*READERS)]
-    queryset = services.Claim.objects.none()
+    queryset = Claim.objects.none()
 
     def get_queryset(self):
         return selectors.claims_visible_to(self.request.user).order_by(

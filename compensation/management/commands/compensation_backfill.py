@@ -11,13 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import F
 from django.utils import timezone
 
+from compensation.liability import vendor_month_liability_refresh
 from compensation.models import Claim, ClaimStatus
-from compensation.services import (
-    claim_approve,
-    claim_create_for,
-    claim_pay,
-    vendor_month_liability_refresh,
-)
+from compensation.services import claim_approve, claim_create_for, claim_pay
 from workorders.models import Status, WorkOrder
 
 
