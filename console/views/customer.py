@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import forms
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -88,8 +88,10 @@ class EvaluationForm(forms.Form):
 
 
 def _too_many(request, now: datetime, limit: int) -> bool:
-    """Count this client's requests in the current minute (per process unless
-    the cache is shared)."""
+    """Count this client's requests in the current minute, in the API
+    throttle's cache (Redis when ``THROTTLE_CACHE_URL`` is set: one count for
+    every web process)."""
+    cache = caches["throttle"]
     ip = request.META.get("REMOTE_ADDR", "")
     key = f"customer-page:{ip}:{rules.rate_window_key(now)}"
     cache.add(key, 0, timeout=120)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 from network_faults.services import fault_declare, fault_eta_set, fault_restore
@@ -20,7 +20,7 @@ T0 = local_time(2026, 11, 16, 9, 0)
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_counters():
-    cache.clear()
+    caches["throttle"].clear()
 
 
 @pytest.fixture
