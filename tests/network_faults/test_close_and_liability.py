@@ -222,13 +222,9 @@ def test_the_order_page_reopens_a_restored_repair(client, dispatcher, hotline, o
     assert 'id="fault-reopen"' not in again
 
 
-def test_a_reopened_repair_completed_later_owes_for_its_new_completion(
-    crm, dispatcher, hotline, tech2, clock
-):
-    """Restored Tue 10:00: one day late, 10 yuan awaiting review. The customer
-    says it is not fixed; the technician completes it Thu 09:00: three days
-    late, the same claim now owes 30 yuan, with a timeline line saying why."""
-    linked = _dispatched(crm, dispatcher, clock, ref="R-1", phone="13900001234")
+def _restored_a_day_late(crm, dispatcher, clock, ref, phone):
+    """A repair entered Mon 10:00, linked, restored Tue 10:00: its claim."""
+    linked = _dispatched(crm, dispatcher, clock, ref=ref, phone=phone)
     clock.move_to(local_time(2026, 11, 17, 10, 0))
     fault = declare(dispatcher)
     ok(
@@ -243,18 +239,32 @@ def test_a_reopened_repair_completed_later_owes_for_its_new_completion(
             format="json",
         )
     )
-    claim = Claim.objects.get(work_order_id=linked)
-    assert (claim.days_late, str(claim.amount)) == (1, "10.00")
+    return Claim.objects.get(work_order_id=linked)
 
-    ok(hotline.post(f"{ORDERS}{linked}/reopen/", {"note": "仍无法上网"}, "json"))
-    ok(dispatcher.post(f"{ORDERS}{linked}/dispatch/", {"technician": "T2"}, "json"))
-    ok(tech2.post(f"{ORDERS}{linked}/accept/"))
+
+def _reopened_and_completed_thursday(hotline, dispatcher, tech2, clock, order_id):
+    ok(hotline.post(f"{ORDERS}{order_id}/reopen/", {"note": "仍无法上网"}, "json"))
+    ok(dispatcher.post(f"{ORDERS}{order_id}/dispatch/", {"technician": "T2"}, "json"))
+    ok(tech2.post(f"{ORDERS}{order_id}/accept/"))
     clock.move_to(local_time(2026, 11, 19, 9, 0))
     ok(
         tech2.post(
-            f"{ORDERS}{linked}/complete/", {"resolution": "remote"}, format="json"
+            f"{ORDERS}{order_id}/complete/", {"resolution": "remote"}, format="json"
         )
     )
+
+
+def test_a_reopened_repair_completed_later_owes_for_its_new_completion(
+    crm, dispatcher, hotline, tech2, clock
+):
+    """Restored Tue 10:00: one day late, 10 yuan awaiting review. The customer
+    says it is not fixed; the technician completes it Thu 09:00: three days
+    late, the same claim now owes 30 yuan, with a timeline line saying why."""
+    claim = _restored_a_day_late(crm, dispatcher, clock, "R-1", "13900001234")
+    assert (claim.days_late, str(claim.amount)) == (1, "10.00")
+    linked = claim.work_order_id
+
+    _reopened_and_completed_thursday(hotline, dispatcher, tech2, clock, linked)
     claim.refresh_from_db()
     assert claim.status == "pending_review"
     assert (claim.days_late, str(claim.amount)) == (3, "30.00")
@@ -271,30 +281,15 @@ def test_an_audited_claim_stands_when_the_reopened_repair_completes(
     from compensation.services import claim_approve
     from tests.conftest import make_user
 
-    finance_user = make_user("fin-reopen", "finance")
-
-    linked = _dispatched(crm, dispatcher, clock, ref="R-2", phone="13900001235")
-    clock.move_to(local_time(2026, 11, 17, 10, 0))
-    fault = declare(dispatcher)
-    ok(
-        dispatcher.post(
-            f"{FAULTS}{fault['id']}/link/", {"work_orders": [linked]}, "json"
-        )
+    claim = _restored_a_day_late(crm, dispatcher, clock, "R-2", "13900001235")
+    claim_approve(
+        claim,
+        by=make_user("fin-reopen", "finance"),
+        now=local_time(2026, 11, 17, 11, 0),
     )
-    ok(
-        dispatcher.post(
-            f"{FAULTS}{fault['id']}/restore/",
-            {"restored_at": "2026-11-17T10:00:00+08:00"},
-            format="json",
-        )
+    _reopened_and_completed_thursday(
+        hotline, dispatcher, tech2, clock, claim.work_order_id
     )
-    claim = Claim.objects.get(work_order_id=linked)
-    claim_approve(claim, by=finance_user, now=local_time(2026, 11, 17, 11, 0))
-    ok(hotline.post(f"{ORDERS}{linked}/reopen/", {"note": "仍无法上网"}, "json"))
-    ok(dispatcher.post(f"{ORDERS}{linked}/dispatch/", {"technician": "T2"}, "json"))
-    ok(tech2.post(f"{ORDERS}{linked}/accept/"))
-    clock.move_to(local_time(2026, 11, 19, 9, 0))
-    ok(tech2.post(f"{ORDERS}{linked}/complete/", {"resolution": "remote"}, "json"))
     claim.refresh_from_db()
     assert (claim.status, claim.days_late, str(claim.amount)) == (
         "approved",
