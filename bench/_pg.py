@@ -170,3 +170,33 @@ class Postgres:
     def stop(self) -> None:
         self.stop_server()
         shutil.rmtree(self.tmp, ignore_errors=True)  # a data_dir stays
+
+
+def insert_select(model, source: str, overrides: dict[str, str]) -> tuple[str, list]:
+    """``INSERT INTO <model table> (every column) SELECT <overrides or model
+    defaults> FROM <source>`` (``source`` without the ``FROM``).
+
+    Columns not in ``overrides`` take the model default (as a parameter), so
+    the statement keeps up with fields other issues add; a required column
+    without a default is an error naming it.
+    """
+    from django.db import connection
+
+    columns, expressions, params = [], [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(f.column))
+        if f.attname in overrides:
+            expressions.append(overrides[f.attname])
+            continue
+        default = f.get_default()
+        if default is None and not f.null:
+            raise RuntimeError(f"bench: no value for {model.__name__}.{f.attname}")
+        expressions.append("%s")
+        params.append(f.get_db_prep_save(default, connection))
+    sql = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
+        f"SELECT {', '.join(expressions)} FROM {source}"
+    )
+    return sql, params

@@ -57,6 +57,7 @@ OUT_DIR = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
 from bench._pg import Postgres  # noqa: E402
+from bench._pg import insert_select as _pg_insert_select  # noqa: E402
 
 TARGET_S = 60.0
 MONTH = "2026-11"
@@ -93,30 +94,10 @@ def rss_mb() -> float:
 
 
 def insert_select(model, from_clause: str, overrides: dict[str, str]) -> int:
-    """``INSERT INTO <model table> (every column) SELECT … <from_clause>``.
-
-    Columns not in ``overrides`` take the model default (as a parameter), so
-    the statement keeps up with fields other issues add.
-    """
+    """``bench._pg.insert_select`` run at once; the rows it inserted."""
     from django.db import connection
 
-    columns, expressions, params = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(f.column))
-        if f.attname in overrides:
-            expressions.append(overrides[f.attname])
-            continue
-        default = f.get_default()
-        if default is None and not f.null:
-            raise RuntimeError(f"bench: no value for {model.__name__}.{f.attname}")
-        expressions.append("%s")
-        params.append(f.get_db_prep_save(default, connection))
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} {from_clause}"
-    )
+    sql, params = _pg_insert_select(model, from_clause.removeprefix("FROM "), overrides)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount

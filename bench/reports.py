@@ -66,7 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from bench._pg import Postgres  # noqa: E402
+from bench._pg import Postgres, insert_select  # noqa: E402
 
 TARGETS_MS = {
     "month_by_district": 100,
@@ -118,30 +118,6 @@ def setup_django(pg: Postgres) -> None:
     import django
 
     django.setup()
-
-
-def insert_select(model, source: str, overrides: dict[str, str]) -> tuple[str, list]:
-    """``INSERT INTO <model> (every column) SELECT <overrides or defaults> FROM <source>``."""
-    from django.db import connection
-
-    columns, expressions, params = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(f.column))
-        if f.attname in overrides:
-            expressions.append(overrides[f.attname])
-            continue
-        default = f.get_default()
-        if default is None and not f.null:
-            raise RuntimeError(f"bench: no value for {model.__name__}.{f.attname}")
-        expressions.append("%s")
-        params.append(f.get_db_prep_save(default, connection))
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM {source}"
-    )
-    return sql, params
 
 
 def execute(sql: str, params=None) -> int:

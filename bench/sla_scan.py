@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from bench._pg import Postgres  # noqa: E402
+from bench._pg import Postgres, insert_select  # noqa: E402
 
 TARGET_PASS_S = 2.0
 TARGET_SPREAD = 0.5
@@ -182,7 +182,6 @@ def order_insert_sql(
     Every other column takes its model default, so the statement follows
     the model as other issues add fields.
     """
-    from django.db import connection
 
     from workorders.models import WorkOrder
 
@@ -246,24 +245,7 @@ def order_insert_sql(
         "created_at": accepted,
         "updated_at": accepted,
     }
-    columns, expressions, params = [], [], []
-    for f in WorkOrder._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(f.column))
-        if f.attname in overrides:
-            expressions.append(overrides[f.attname])
-            continue
-        default = f.get_default()
-        if default is None and not f.null:
-            raise RuntimeError(f"bench: no value for required column {f.column}")
-        expressions.append("%s")
-        params.append(f.get_db_prep_save(default, connection))
-    sql = (
-        f"INSERT INTO workorders_workorder ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM generate_series({first}, {last}) AS g"
-    )
-    return sql, params
+    return insert_select(WorkOrder, f"generate_series({first}, {last}) AS g", overrides)
 
 
 CUSTOMERS_SQL = """

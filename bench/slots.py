@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench._pg import Postgres  # noqa: E402
+from bench._pg import Postgres, insert_select  # noqa: E402
 
 GROUPS = 1_000
 PER_GROUP = 5
@@ -46,30 +46,6 @@ PER_GROUP = 5
 
 def log(message: str) -> None:
     print(f"[bench] {message}", file=sys.stderr, flush=True)
-
-
-def insert_select(model, source: str, overrides: dict[str, str]) -> tuple[str, list]:
-    """``INSERT INTO <model> SELECT <overrides or model defaults> FROM <source>``."""
-    from django.db import connection
-
-    columns, expressions, params = [], [], []
-    for f in model._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(f.column))
-        if f.attname in overrides:
-            expressions.append(overrides[f.attname])
-            continue
-        default = f.get_default()
-        if default is None and not f.null:
-            raise RuntimeError(f"bench: no value for {model.__name__}.{f.attname}")
-        expressions.append("%s")
-        params.append(f.get_db_prep_save(default, connection))
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM {source}"
-    )
-    return sql, params
 
 
 def execute(sql: str, params=None) -> None:
