@@ -10,32 +10,90 @@ from django.db import migrations, models
 _change_seq = importlib.import_module("workorders.migrations.0012_change_seq_for_sync")
 
 
+#: orders that ended longer ago than this get no token: their page would be
+#: past its time (30 days after completion by default, SlotPolicy) anyway
+FILL_WITHIN_DAYS = 90
+
+
 def fill_tokens(apps, schema_editor):
-    """Every existing order gets its customer page token (idempotent)."""
+    """Orders whose customer page can still open get a token (idempotent): the
+    open ones and those completed or cancelled in the last ``FILL_WITHIN_DAYS``.
+    A province's millions of older kept orders are not rewritten, and the rest
+    are written 2,000 to a statement, not one by one."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
     WorkOrder = apps.get_model("workorders", "WorkOrder")
-    pending = WorkOrder.objects.filter(customer_token__isnull=True).only("pk")
-    for order in pending.iterator(chunk_size=2000):
-        WorkOrder.objects.filter(pk=order.pk).update(
-            customer_token=secrets.token_urlsafe(24)
+    since = timezone.now() - timedelta(days=FILL_WITHIN_DAYS)
+    pending = (
+        WorkOrder.objects.filter(customer_token__isnull=True)
+        .filter(
+            Q(completed_at__isnull=True, cancelled_at__isnull=True)
+            | Q(completed_at__gte=since)
+            | Q(cancelled_at__gte=since)
         )
+        .order_by("pk")
+    )
+    connection = schema_editor.connection if schema_editor else None
+    batch = []
+    for pk in pending.values_list("pk", flat=True).iterator(chunk_size=2000):
+        batch.append((pk, secrets.token_urlsafe(24)))
+        if len(batch) == 2000:
+            _write(WorkOrder, batch, connection)
+            batch = []
+    if batch:
+        _write(WorkOrder, batch, connection)
+
+
+def _write(WorkOrder, batch, connection) -> None:
+    """One statement for the batch: ``UPDATE … FROM (VALUES …)`` on
+    PostgreSQL, Django's ``bulk_update`` elsewhere."""
+    if connection is not None and connection.vendor == "postgresql":
+        values = ", ".join(["(%s, %s)"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {WorkOrder._meta.db_table} AS w SET customer_token = v.t "
+                f"FROM (VALUES {values}) AS v(id, t) WHERE w.id = v.id",
+                [x for pair in batch for x in pair],
+            )
+        return
+    WorkOrder.objects.bulk_update(
+        [WorkOrder(pk=pk, customer_token=token) for pk, token in batch],
+        ["customer_token"],
+    )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workorders', '0013_group_appointment_index'),
+        ("workorders", "0013_group_appointment_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalworkorder',
-            name='customer_token',
-            field=models.CharField(blank=True, db_index=True, editable=False, max_length=43, null=True, verbose_name='客户页面令牌'),
+            model_name="historicalworkorder",
+            name="customer_token",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                editable=False,
+                max_length=43,
+                null=True,
+                verbose_name="客户页面令牌",
+            ),
         ),
         migrations.AddField(
-            model_name='workorder',
-            name='customer_token',
-            field=models.CharField(blank=True, editable=False, max_length=43, null=True, unique=True, verbose_name='客户页面令牌'),
+            model_name="workorder",
+            name="customer_token",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                max_length=43,
+                null=True,
+                unique=True,
+                verbose_name="客户页面令牌",
+            ),
         ),
         migrations.RunPython(_change_seq.forward, migrations.RunPython.noop),
         migrations.RunPython(fill_tokens, migrations.RunPython.noop),
