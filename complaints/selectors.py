@@ -318,7 +318,13 @@ def callbacks_due(
             Q(kind__in=[Kind.INSTALL, Kind.MOVE], completed_at__gte=install_from)
             | Q(kind=Kind.REPAIR, completed_at__gte=repair_from)
         )
-        .filter(completed_at__lte=now, callback__isnull=True)
+        # the longer window's start as a plain range too: the completed_at
+        # index reads the last days instead of every kept order
+        .filter(
+            completed_at__gte=min(install_from, repair_from),
+            completed_at__lte=now,
+            callback__isnull=True,
+        )
         .order_by("completed_at", "id")
     )
 

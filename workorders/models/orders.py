@@ -292,10 +292,6 @@ class WorkOrder(models.Model):
                 fields=["customer", "product", "completed_at"],
                 name="wo_customer_product_done",
             ),
-            # The callbacks due (回访, SPEC §8): orders completed in the last
-            # few days, a range read instead of a walk over every kept order
-            # (bench/callbacks_due.py: 10M kept orders)
-            models.Index(fields=["completed_at"], name="wo_completed_at"),
             # Fault detection (SPEC §13): repairs of one product in one
             # package area entered in the last W minutes, a range read whose
             # cost follows the new repairs, never the open ones.
