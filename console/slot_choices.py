@@ -37,7 +37,7 @@ class SlotChoice:
 
 def _label(start: datetime, end: datetime, note: str = "") -> str:
     start, end = wo_rules.local(start), wo_rules.local(end)
-    day = formats.date_format(start, "n月j日 D")
+    day = formats.date_format(start, _("n月j日 D"))
     return f"{day} {start:%H:%M}–{end:%H:%M}{note}"
 
 
@@ -91,7 +91,7 @@ def slot_choices(
             for f in figures
         ]
         if choices:
-            days.append((formats.date_format(day, "n月j日 D"), choices))
+            days.append((formats.date_format(day, _("n月j日 D")), choices))
     cache[key] = days
     return days
 

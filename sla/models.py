@@ -136,6 +136,15 @@ class Approval(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} {self.order_id} {self.get_status_display()}"
 
+    @property
+    def requester_name(self) -> str:
+        """Who asked: a user's name, or the customer on their own page (SPEC
+        §14: a rebooking from the page has no requesting user)."""
+        user = self.requested_by
+        if user is None:
+            return str(_("客户（自助页面）"))
+        return user.get_full_name() or user.username
+
 
 class EscalationContact(models.Model):
     """Who is told at each escalation level (班组长 / 区局经理 / 中心), per area.

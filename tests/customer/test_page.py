@@ -172,6 +172,27 @@ def test_the_customer_rebooks_into_a_slot_with_room_as_a_request(appointed, cloc
     assert "正在审核" in Client().get(path_of(appointed)).content.decode()
 
 
+def test_the_desk_shows_a_rebooking_from_the_page_as_the_customers(
+    appointed, dispatcher_user
+):
+    """A request from the page has no requesting user: the dispatcher desk's
+    approvals panel and the order page name the customer (they used to fail
+    with a server error on the missing user)."""
+    Client().post(
+        path_of(appointed), {"action": "rebook", "slot": "2026-11-18T14:00:00+08:00"}
+    )
+    desk = Client()
+    desk.force_login(dispatcher_user)
+    for url in (
+        "/console/dispatch/",
+        "/console/dispatch/side/",
+        f"/console/orders/{appointed}/",
+    ):
+        response = desk.get(url)
+        assert response.status_code == 200, url
+        assert "客户（自助页面）" in response.content.decode(), url
+
+
 def test_a_full_slot_is_not_offered_and_cannot_be_forced(appointed, crm):
     # G1 has two technicians: two installs fill 18th 08–10
     for n in (1, 2):
