@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Channel
@@ -36,6 +38,25 @@ SCORES = [(i, str(i)) for i in range(5, 0, -1)]
 
 def _blank(label):
     return [("", label)]
+
+
+class LongSelect(forms.Select):
+    """A ``<select>`` of many plain options (a city-wide agent's 2,000 小包区),
+    written in one pass: Django's own widget renders a template per option
+    (≈ 0.2 ms each, 0.4 s for the hotline page at province scale)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (key, " selected" if str(key) == chosen else "", label)
+                for key, label in self.choices
+            ),
+        )
+        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 class QueueFilterForm(forms.Form):
@@ -158,6 +179,7 @@ class RepairForm(forms.Form):
     package_area = forms.ModelChoiceField(
         label=_("小包区"),
         queryset=None,
+        widget=LongSelect,
         empty_label=_("请选择"),
         error_messages={"invalid_choice": _("请选择列表中的小包区。")},
     )
@@ -181,10 +203,15 @@ class RepairForm(forms.Form):
 
     def __init__(self, *args, package_areas, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["package_area"].queryset = package_areas
-        self.fields["package_area"].label_from_instance = lambda p: (
-            f"{p.name}（{p.group.area.name}）"
-        )
+        field = self.fields["package_area"]
+        field.queryset = package_areas
+        # the options as plain values: no model instances for 2,000 rows
+        field.widget.choices = _blank(field.empty_label) + [
+            (pk, f"{name}（{area}）")
+            for pk, name, area in package_areas.values_list(
+                "pk", "name", "group__area__name"
+            )
+        ]
 
 
 class UrgeForm(forms.Form):
@@ -227,22 +254,39 @@ class CallbackForm(forms.Form):
     """回访: four scores and satisfied or not."""
 
     contact = forms.TypedChoiceField(
-        label=_("联系及时"), choices=SCORES, coerce=int, initial=5
+        label=_("联系及时"),
+        choices=SCORES,
+        coerce=int,
+        initial=5,
+        widget=LongSelect,
     )
     punctuality = forms.TypedChoiceField(
-        label=_("上门准时"), choices=SCORES, coerce=int, initial=5
+        label=_("上门准时"),
+        choices=SCORES,
+        coerce=int,
+        initial=5,
+        widget=LongSelect,
     )
     skill = forms.TypedChoiceField(
-        label=_("技能"), choices=SCORES, coerce=int, initial=5
+        label=_("技能"),
+        choices=SCORES,
+        coerce=int,
+        initial=5,
+        widget=LongSelect,
     )
     attitude = forms.TypedChoiceField(
-        label=_("态度"), choices=SCORES, coerce=int, initial=5
+        label=_("态度"),
+        choices=SCORES,
+        coerce=int,
+        initial=5,
+        widget=LongSelect,
     )
     satisfied = forms.TypedChoiceField(
         label=_("客户评价"),
         choices=[("yes", _("满意")), ("no", _("不满意"))],
         coerce=lambda v: v == "yes",
         initial="yes",
+        widget=LongSelect,
     )
     note = forms.CharField(label=_("回访记录"), max_length=1000, required=False)
 

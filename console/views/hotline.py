@@ -87,6 +87,7 @@ def _page(request, query, *, status=200, **forms):
         "callback_for": forms.get("callback_for"),
         "callbacks_due": selectors.callbacks_queue(request.user, now=now),
         "callbacks_total": selectors.callbacks_due_total(request.user, now=now),
+        "callbacks_cap": selectors.CALLBACKS_COUNT_CAP,
         "open_panel": forms.get("open_panel", ""),
     }
     return render(request, "console/hotline.html", context, status=status)
