@@ -16,10 +16,13 @@ end (also on Ctrl-C / SIGTERM):
    same-day ones, urges, escalations, 无人可派 flags) spread over the groups;
    ``VACUUM ANALYZE``;
 3. 50 dispatcher and 10 hotline-agent sessions (made in the database: no
-   password hashing under load) and a CRM token;
+   password hashing under load) and a CRM token; ``--citywide`` (0.1) of the
+   dispatchers see the whole province, the others one district each (round
+   robin over the 20); the agents see the whole province;
 4. gunicorn with the project's ``gunicorn.conf.py`` (CPUs + 1 sync workers);
    no Celery worker or beat runs (the load is the web's);
-5. ``locust --headless`` with bench/locustfile_console.py for ``--minutes``:
+5. ``locust --headless`` with bench/locustfile_console.py (Locust's
+   FastHttpUser: the load generator's CPU is part of the machine) for ``--minutes``:
    500 dispatchers polling the queue and side panels every 15 s (ramped up
    over the first minute), 5 hotline agents doing 50 lookups a minute, and
    25 CRM clients posting 100 orders/s from minute 2 for 2 minutes;
@@ -67,6 +70,13 @@ def parse_args():
         type=int,
         default=5,
         help="hotline agents, 10 lookups a minute each (0: none)",
+    )
+    parser.add_argument(
+        "--citywide",
+        type=float,
+        default=0.1,
+        help="share of the dispatchers who see the whole province; the others "
+        "see one district each (SPEC §7: level 1 is the district's dispatchers)",
     )
     parser.add_argument("--burst-start", type=float, default=120)
     parser.add_argument("--burst-seconds", type=float, default=120)
@@ -211,21 +221,29 @@ def reset_run_data(kept_max_id: int) -> dict:
     }
 
 
-def sessions(path: Path, rng: random.Random) -> None:
+def sessions(path: Path, rng: random.Random, citywide: float) -> None:
     """Session cookies for dispatchers and agents, a CRM token, lookups."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import Group, User
     from django.contrib.sessions.backends.db import SessionStore
     from rest_framework.authtoken.models import Token
 
-    from org.models import PackageArea
+    from org.models import District, PackageArea, StaffProfile
 
-    def user_sessions(role: str, count: int) -> list[str]:
+    districts = list(District.objects.order_by("code"))
+
+    def user_sessions(role: str, count: int, citywide: float = 1.0) -> list[str]:
+        """Sessions of ``count`` users; the first ``citywide`` share see the
+        whole province, the others one district each (round robin)."""
         group = Group.objects.get(name=role)
         keys = []
         for i in range(count):
             user = User.objects.create_user(f"{role}-load-{i}", password=None)
             user.groups.add(group)
+            if i >= round(count * citywide):
+                StaffProfile.objects.create(
+                    user=user, district=districts[i % len(districts)]
+                )
             store = SessionStore()
             store[SESSION_KEY] = str(user.pk)
             store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -237,7 +255,7 @@ def sessions(path: Path, rng: random.Random) -> None:
     crm = User.objects.create_user("crm-load", password=None)
     crm.groups.add(Group.objects.get(name="crm"))
     data = {
-        "dispatcher": user_sessions("dispatcher", 50),
+        "dispatcher": user_sessions("dispatcher", 50, citywide),
         "agent": user_sessions("hotline_agent", 10),
         "crm_token": Token.objects.create(user=crm).key,
         "phones": [f"139{rng.randrange(1, 1_000_000):08d}" for _ in range(2000)],
@@ -354,7 +372,7 @@ def main() -> int:
         info["database_size"] = province.database_size(pg)
         log(f"open orders loaded in {info['open_load_s']} s: {info['database_size']}")
         sessions_file = pg.tmp / "sessions.json"
-        sessions(sessions_file, rng)
+        sessions(sessions_file, rng, args.citywide)
         connection.close()
 
         port = free_port()
