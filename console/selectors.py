@@ -116,6 +116,9 @@ class OrderRow:
     tone: str
     minutes_left: int
     is_vip: bool
+    #: when the countdown turns to warning (None: no warning point), for the
+    #: browser to recolour it without a new render
+    warn_at: datetime | None = None
 
 
 def order_rows(orders, now: datetime) -> list[OrderRow]:
@@ -135,6 +138,12 @@ def order_rows(orders, now: datetime) -> list[OrderRow]:
                 ),
                 minutes_left=rules.minutes_left(now, order.sla_deadline),
                 is_vip=order.customer.level in wo_rules.VIP_LEVELS,
+                warn_at=rules.warn_at(
+                    accepted_at=order.accepted_at,
+                    sla_deadline=order.sla_deadline,
+                    warn_percent_used=policy.warn_percent_used,
+                    warn_minutes_before=policy.warn_minutes_before,
+                ),
             )
         )
     return rows

@@ -1,5 +1,7 @@
 """Formatting only: countdowns and small labels (no business logic)."""
 
+import datetime as dt
+
 from django import template
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,37 @@ def countdown(minutes) -> str:
     if minutes >= 0:
         return _("剩 %(span)s") % {"span": _span(minutes)}
     return _("超时 %(span)s") % {"span": _span(minutes)}
+
+
+@register.filter
+def instant(value) -> str:
+    """An aware datetime as an ISO 8601 instant in UTC to the millisecond
+    (``2026-11-20T02:00:00.000Z``), for the browser's countdowns."""
+    if not value:
+        return ""
+    return (
+        value.astimezone(dt.UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z")
+    )
+
+
+@register.simple_tag
+def countdown_formats() -> dict:
+    """The countdown's words for the browser (``countdown.js``), the same
+    catalog entries as ``countdown`` and ``tone_label``: a template's
+    ``{% translate %}`` would look them up with ``%%`` and miss."""
+    return {
+        "left": _("剩 %(span)s"),
+        "overdue": _("超时 %(span)s"),
+        "days": _("%(d)s天%(h)s小时"),
+        "hours": _("%(h)s小时%(m)s分"),
+        "minutes": _("%(m)s分"),
+        **{f"tone_{tone}": tone_label(tone) for tone in TONES},
+    }
+
+
+TONES = ("ok", "warning", "overdue", "paused")
 
 
 @register.filter

@@ -1,0 +1,187 @@
+"""Change markers of the desk's polled panels: what a poll reads to answer
+``304`` without selecting or rendering the panel.
+
+- ``change_marker``: the scope's orders (one index probe).
+- ``queue_marker``: what the queue's page shows of its orders, kept per
+  change marker: a new order landing outside the page changes nothing.
+- ``side_marker``: the orders, the approvals and the SLA events.
+- ``counts_marker``: the navigation counts, but for the 24-hour window.
+- ``technicians_marker``: the technicians of the page shown, their rota today
+  and the orders that make their load (a handful of index probes bounded by
+  the page's 20 technicians, whatever the number of orders or technicians).
+
+A marker is a string; the views hash it into the ETag with who asks, the
+language and the query string (``desk_rules.poll_etag``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Max
+
+from dispatch import selectors as dispatch_selectors
+from dispatch.models import RotaEntry
+from dispatch_center.caching import ProcessCache
+from sla.models import Approval, ApprovalStatus, SlaEvent
+from workorders.models import Status, WorkOrder
+from workorders.selectors import orders_visible_to
+
+from .desk_selectors import (
+    COUNT_CAP,
+    PAGE_SIZE,
+    TECH_STATES,
+    TECHNICIANS_PER_PAGE,
+    QueueSlice,
+    approvals_pending,
+    queue_slice,
+    stuck_pending,
+    technicians_queryset,
+    user_district_id,
+)
+
+_queue_markers = ProcessCache("POLICY_CACHE_SECONDS")
+
+
+def change_marker(user) -> str:
+    """What changes whenever an order in the user's scope changes: the latest
+    ``updated_at`` of the scope's orders, read from the end of an index
+    (``wo_district_updated`` / ``wo_updated``), whatever the number of orders.
+
+    Every write of an order sets ``updated_at`` (the services pass ``now``; a
+    new order gets the time it is saved). A change stamped earlier than one
+    already seen (a transaction that commits after a later one) or at the
+    very same instant is not seen here; the next change in the scope shows it.
+    """
+    found = orders_visible_to(user).aggregate(at=Max("updated_at"))["at"]
+    return found.isoformat() if found else ""
+
+
+def side_marker(user) -> str:
+    """What changes whenever the side panels (approvals waiting, 无人可派
+    orders, the SLA feed) may show something else: the scope's order marker,
+    the newest approval and the number pending, the newest SLA event. Four
+    index probes; the approvals and events are read city-wide (a change in
+    another district refreshes the panel too, never the other way round)."""
+    approvals = Approval.objects.aggregate(last=Max("id"))["last"]
+    pending = Approval.objects.filter(status=ApprovalStatus.PENDING).count()
+    events = SlaEvent.objects.aggregate(last=Max("id"))["last"]
+    return f"{change_marker(user)}|{approvals}|{pending}|{events}"
+
+
+def counts_marker(user) -> str:
+    """What the navigation counts show, but for the events leaving their 24
+    hours (the views add the window bucket): the 无人可派 and approvals counts
+    themselves (small indexed sets) and the newest SLA event (one probe)
+    instead of counting a day of events."""
+    events = SlaEvent.objects.aggregate(last=Max("id"))["last"]
+    return f"{stuck_pending(user).count()}|{approvals_pending(user).count()}|{events}"
+
+
+def queue_marker(
+    user, filters: dict, *, page, sort: str | None, marker: str
+) -> tuple[str, QueueSlice | None]:
+    """What the queue's page shows of its orders, and the slice read for it
+    (None when kept from an earlier poll, or for a search).
+
+    The capped count, the page, whether there is a next one, and the id and
+    last change of each order on it: an order changing, arriving on or
+    leaving the page changes it; a new order landing on a later page (the
+    CRM's burst, mostly) does not. Kept per change marker: while nothing in
+    the scope changes, a poll reads the marker only. A search shows closed
+    orders too and is not paged: its marker is the change marker.
+    """
+    if filters.get("q"):
+        return marker, None
+    key = (
+        "queue-page",
+        user_district_id(user),
+        tuple(sorted(filters.items())),
+        str(page),
+        sort or "",
+        marker,
+    )
+    read: dict = {}
+
+    def load() -> str:
+        found = queue_slice(user, filters, page=page, sort=sort, marker=marker)
+        read["slice"] = found
+        return repr(
+            (
+                found.total if found.total <= COUNT_CAP else "more",
+                found.number,
+                len(found.pairs) > PAGE_SIZE,
+                found.pairs[:PAGE_SIZE],
+            )
+        )
+
+    return _queue_markers.get(key, load), read.get("slice")
+
+
+def technicians_marker(
+    user, filters: dict, *, text: str, state: str, page, now: datetime
+) -> str:
+    """What the technicians panel shows, without its facts or its render.
+
+    1. the technicians of the page (of every match under a state filter):
+       what the rows show of them (name, code, group, status, capacity, the
+       time of the last position) and how many match;
+    2. their rota entries today (a rest day, leave);
+    3. their load: the number and newest change of the orders they hold, and
+       of the orders they completed today (an order leaving a technician
+       lowers its count; one arriving or changing moves the newest change);
+    4. the day (the workload counts today's completions) and the standard
+       work hours that turn orders into hours.
+    """
+    qs = technicians_queryset(user, filters, text=text)
+    fields = (
+        "id",
+        "name",
+        "code",
+        "group__name",
+        "status",
+        "max_open_orders",
+        "last_position_at",
+    )
+    if state in TECH_STATES:
+        rows = list(qs.values_list(*fields))
+        total = len(rows)
+    else:
+        current = Paginator(qs.values_list(*fields), TECHNICIANS_PER_PAGE).get_page(
+            page
+        )
+        rows, total = list(current.object_list), current.paginator.count
+    ids = [r[0] for r in rows]
+    today = dispatch_selectors.local_today(now)
+    rota = sorted(
+        RotaEntry.objects.filter(technician_id__in=ids, date=today)
+        .order_by()
+        .values_list("technician_id", "kind")
+    )
+    held = _load(
+        WorkOrder.objects.filter(
+            technician_id__in=ids, status__in=dispatch_selectors.OCCUPYING
+        )
+    )
+    done = _load(
+        WorkOrder.objects.filter(
+            technician_id__in=ids,
+            completed_at__gte=dispatch_selectors.local_midnight(now),
+            status__in=[Status.COMPLETED, Status.CLOSED],
+        )
+    )
+    hours = sorted(dispatch_selectors.work_hours_table().items())
+    default_hours = dispatch_selectors.dispatch_policy().default_work_hours
+    return repr((total, rows, rota, held, done, today, hours, default_hours))
+
+
+def _load(orders) -> list:
+    """Per technician: how many of ``orders`` and the newest change among them
+    (from ``wo_technician_status`` / ``wo_technician_completed``)."""
+    return sorted(
+        orders.order_by()
+        .values("technician_id")
+        .annotate(n=Count("id"), at=Max("updated_at"))
+        .values_list("technician_id", "n", "at")
+    )
