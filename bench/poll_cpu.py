@@ -5,7 +5,9 @@
     .venv/bin/python bench/poll_cpu.py --profile queue     # cProfile of a render
 
 bench/console.py's organisation (48 technicians) and open orders in a
-throwaway SQLite database (or ``DATABASE_URL``), a city-wide dispatcher as
+throwaway SQLite database (or ``DATABASE_URL``; ``--postgres``: a throwaway
+PostgreSQL 15, so that the CPU measured is the web process's alone, SQLite
+running its queries in-process), a city-wide dispatcher as
 in the Locust run, then for each panel the web process's CPU time
 (``time.process_time``) per request through Django's test client: the full
 render (no ``If-None-Match``) and, where the panel sends an ETag, the
@@ -54,16 +56,16 @@ def cpu_ms(client, url: str, runs: int, **headers) -> tuple[float, int, int]:
     return round(statistics.median(cpu), 2), status, len(statements)
 
 
-def profile(client, url: str, runs: int) -> None:
+def profile(client, url: str, runs: int, **headers) -> None:
     import cProfile
     import pstats
 
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(runs):
-        client.get(url)
+        client.get(url, **headers)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(60)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
@@ -74,6 +76,14 @@ def main() -> int:
     parser.add_argument(
         "--profile", choices=sorted(PANELS), help="cProfile that panel's full render"
     )
+    parser.add_argument(
+        "--not-modified", action="store_true", help="profile its 304 instead"
+    )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a throwaway PostgreSQL 15: the CPU is then the web process's only",
+    )
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="bench-polls-"))
     os.environ["DISPATCH_VAR_DIR"] = str(scratch)
@@ -81,6 +91,13 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dispatch_center.settings")
     os.environ["LOG_LEVEL"] = "WARNING"
     sys.path.insert(0, str(ROOT))
+    pg = None
+    if args.postgres:
+        from bench._pg import Postgres
+
+        pg = Postgres("polls", shared_buffers="256MB")
+        pg.start()
+        os.environ["DATABASE_URL"] = pg.url
     try:
         import django
 
@@ -104,6 +121,9 @@ def main() -> int:
         user = User.objects.create_user("bench-dispatcher", password="x")
         user.groups.add(Group.objects.get(name="dispatcher"))
         load_orders(args.orders, timezone.now(), random.Random(9))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         print(f"{args.orders:,} open orders on {connection.vendor}", flush=True)
         client = Client()
         client.force_login(user)
@@ -117,8 +137,13 @@ def main() -> int:
                 unchanged = f"{ms:>8} {n:>4}" if status == 304 else f"({status})"
             print(f"{name:14} {full:>8} {statements:>4} {unchanged}", flush=True)
         if args.profile:
-            profile(client, PANELS[args.profile], args.runs)
+            url, headers = PANELS[args.profile], {}
+            if args.not_modified:
+                headers["HTTP_IF_NONE_MATCH"] = client.get(url)["ETag"]
+            profile(client, url, args.runs, **headers)
     finally:
+        if pg is not None:
+            pg.stop()
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
