@@ -119,6 +119,8 @@ class OrderRow:
     #: when the countdown turns to warning (None: no warning point), for the
     #: browser to recolour it without a new render
     warn_at: datetime | None = None
+    #: the desk's words and links of the row (``presenters.row_texts``)
+    text: object = None
 
 
 def order_rows(orders, now: datetime) -> list[OrderRow]:

@@ -68,6 +68,7 @@ def _queue_context(request, filters, now, *, marker=None, etag="", known=None):
         marker=marker,
         known=known,
     )
+    presenters.row_texts(queue.rows)
     return {
         "queue": queue,
         "filter_qs": _querystring(request, drop=("page",)),
@@ -82,10 +83,12 @@ def _queue_context(request, filters, now, *, marker=None, etag="", known=None):
 
 
 def _side_context(request, filters, now):
+    stuck = selectors.stuck_orders(request.user, now=now)
+    presenters.row_texts(stuck)
     return {
         "approvals": selectors.pending_approvals(request.user),
         "feed": selectors.sla_feed(request.user, now=now),
-        "stuck": selectors.stuck_orders(request.user, now=now),
+        "stuck": stuck,
         **selectors.panel_totals(request.user),
         "side_qs": _querystring(request, drop=("page",)),
         "poll_seconds": POLL_SECONDS,
