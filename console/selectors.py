@@ -63,6 +63,10 @@ def filter_options(user, *, chosen=None) -> FilterOptions:
     and group it names, if the user may filter by them: enough to validate
     the filters without reading a province's thousand groups on every poll
     (none named, no query)."""
+    if chosen is not None and not any(
+        _named_ids(chosen, name) for name in ("district", "area", "group")
+    ):
+        return FilterOptions([], [], [])  # the usual poll: nothing to validate
     district_id = user_district_id(user)
     districts = District.objects.all()
     areas = Area.objects.all()

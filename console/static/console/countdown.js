@@ -88,4 +88,5 @@
     }
   });
   document.addEventListener("htmx:afterSwap", refresh);
+  window.deskCountdowns = refresh; /* for the browser tests */
 })();
