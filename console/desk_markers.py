@@ -16,6 +16,8 @@ language and the query string (``desk_rules.poll_etag``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Paginator
@@ -80,34 +82,45 @@ def counts_marker(user) -> str:
     return f"{stuck_pending(user).count()}|{approvals_pending(user).count()}|{events}"
 
 
+@dataclass
+class QueueMarker:
+    """``shown``: what the queue's page shows of its orders; ``slice`` and
+    ``filters``: what was read for it (None when kept from an earlier poll)."""
+
+    shown: str
+    slice: QueueSlice | None = None
+    filters: dict | None = None
+
+
 def queue_marker(
-    user, filters: dict, *, page, sort: str | None, marker: str
-) -> tuple[str, QueueSlice | None]:
-    """What the queue's page shows of its orders, and the slice read for it
-    (None when kept from an earlier poll, or for a search).
+    user,
+    *,
+    query: str,
+    filters: Callable[[], dict],
+    page,
+    sort: str | None,
+    search: bool,
+    marker: str,
+) -> QueueMarker:
+    """What the queue's page shows of its orders.
 
     The capped count, the page, whether there is a next one, and the id and
     last change of each order on it: an order changing, arriving on or
     leaving the page changes it; a new order landing on a later page (the
-    CRM's burst, mostly) does not. Kept per change marker: while nothing in
-    the scope changes, a poll reads the marker only. A search shows closed
-    orders too and is not paged: its marker is the change marker.
+    CRM's burst, mostly) does not. Kept per query string and change marker:
+    while nothing in the scope changes, a poll reads the marker only and
+    validates no filter (``filters`` is called on a miss). A search shows
+    closed orders too and is not paged: its marker is the change marker.
     """
-    if filters.get("q"):
-        return marker, None
-    key = (
-        "queue-page",
-        user_district_id(user),
-        tuple(sorted(filters.items())),
-        str(page),
-        sort or "",
-        marker,
-    )
-    read: dict = {}
+    if search:
+        return QueueMarker(marker)
+    read = QueueMarker("")
 
     def load() -> str:
-        found = queue_slice(user, filters, page=page, sort=sort, marker=marker)
-        read["slice"] = found
+        read.filters = filters()
+        read.slice = found = queue_slice(
+            user, read.filters, page=page, sort=sort, marker=marker
+        )
         return repr(
             (
                 found.total if found.total <= COUNT_CAP else "more",
@@ -117,7 +130,9 @@ def queue_marker(
             )
         )
 
-    return _queue_markers.get(key, load), read.get("slice")
+    key = ("queue-page", user_district_id(user), query, marker)
+    read.shown = _queue_markers.get(key, load)
+    return read
 
 
 def technicians_marker(

@@ -143,25 +143,29 @@ def queue_partial(request):
     index probe; otherwise the capped count and the page's ids, no join)."""
     now = timezone.now()
     marker = desk_markers.change_marker(request.user)
-    _form, filters = _filters(request, poll=True)
-    shown, known = desk_markers.queue_marker(
+    found = desk_markers.queue_marker(
         request.user,
-        filters,
+        query=request.GET.urlencode(),
+        filters=lambda: _filters(request, poll=True)[1],
         page=request.GET.get("page", 1),
         sort=request.GET.get("sort"),
+        search=bool(request.GET.get("q", "").strip()),
         marker=marker,
     )
-    etag = queue_etag(request, shown, now)
+    etag = queue_etag(request, found.shown, now)
     unchanged = not_modified(request, etag)
     if unchanged is not None:
         return unchanged
+    filters = found.filters
+    if filters is None:
+        _form, filters = _filters(request, poll=True)
     response = render(
         request,
         "console/partials/queue.html",
         {
             "now": now,
             **_queue_context(
-                request, filters, now, marker=marker, etag=etag, known=known
+                request, filters, now, marker=marker, etag=etag, known=found.slice
             ),
         },
     )
