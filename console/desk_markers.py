@@ -63,14 +63,17 @@ def change_marker(user) -> str:
 
 def side_marker(user) -> str:
     """What changes whenever the side panels (approvals waiting, 无人可派
-    orders, the SLA feed) may show something else: the scope's order marker,
-    the newest approval and the number pending, the newest SLA event. Four
-    index probes; the approvals and events are read city-wide (a change in
-    another district refreshes the panel too, never the other way round)."""
+    orders, the SLA feed) may show something else: the scope's flagged
+    pending orders (how many, their newest change: their own partial index,
+    so a new order of the CRM's burst, unflagged, changes nothing), the
+    newest approval and the number pending, the newest SLA event. The
+    approvals and events are read city-wide (a change in another district
+    refreshes the panel too, never the other way round)."""
+    stuck = stuck_pending(user).aggregate(n=Count("id"), at=Max("updated_at"))
     approvals = Approval.objects.aggregate(last=Max("id"))["last"]
     pending = Approval.objects.filter(status=ApprovalStatus.PENDING).count()
     events = SlaEvent.objects.aggregate(last=Max("id"))["last"]
-    return f"{change_marker(user)}|{approvals}|{pending}|{events}"
+    return f"{stuck['n']}|{stuck['at']}|{approvals}|{pending}|{events}"
 
 
 def counts_marker(user) -> str:

@@ -331,6 +331,27 @@ def test_the_side_panels_refresh_once_the_feed_window_moves(desk, clock):
     assert polled(desk, etag, SIDE).status_code == 200
 
 
+def test_a_new_unflagged_order_keeps_the_side_etag(desk, clock):
+    # the CRM's burst: new orders are not 无人可派, nothing the panels show
+    new_order(phone="13900000001")
+    etag = etag_of(desk, SIDE)
+    clock.shift(dt.timedelta(seconds=3))
+    new_order(phone="13900000002")
+    assert polled(desk, etag, SIDE).status_code == 304
+
+
+def test_a_stuck_order_dispatched_leaves_the_side_panels(desk, clock):
+    order = new_order()
+    WorkOrder.objects.filter(pk=order.pk).update(
+        dispatch_flag="no_candidate", dispatch_flag_reason="全组轮休"
+    )
+    etag = etag_of(desk, SIDE)
+    dispatch_to(order, "T1")
+    response = polled(desk, etag, SIDE)
+    assert response.status_code == 200
+    assert "全组轮休" not in response.content.decode()
+
+
 def test_a_stuck_order_carries_its_instants(desk):
     order = new_order()
     WorkOrder.objects.filter(pk=order.pk).update(
