@@ -4,7 +4,7 @@
 - ``change_marker``: the scope's orders (one index probe).
 - ``queue_marker``: what the queue's page shows of its orders, kept per
   change marker: a new order landing outside the page changes nothing.
-- ``side_marker``: the orders, the approvals and the SLA events.
+- ``side_marker``: the flagged pending orders, the approvals, the SLA events.
 - ``counts_marker``: the navigation counts, but for the 24-hour window.
 - ``technicians_marker``: the technicians of the page shown, their rota today
   and the orders that make their load (three statements bounded by the
@@ -55,7 +55,9 @@ def change_marker(user) -> str:
     Every write of an order sets ``updated_at`` (the services pass ``now``; a
     new order gets the time it is saved). A change stamped earlier than one
     already seen (a transaction that commits after a later one) or at the
-    very same instant is not seen here; the next change in the scope shows it.
+    very same instant is not seen here; the next change in the scope shows it,
+    and the queue's page marker, kept ``POLICY_CACHE_SECONDS`` at most, reads
+    the page's own ``updated_at`` again after that.
     """
     found = orders_visible_to(user).aggregate(at=Max("updated_at"))["at"]
     return found.isoformat() if found else ""
