@@ -30,6 +30,7 @@ from sla.models import Approval, ApprovalStatus, SlaEvent
 from workorders.models import Status, WorkOrder
 from workorders.selectors import orders_visible_to
 
+from . import desk_rules
 from .desk_selectors import (
     COUNT_CAP,
     PAGE_SIZE,
@@ -126,13 +127,12 @@ def queue_marker(
         read.slice = found = queue_slice(
             user, read.filters, page=page, sort=sort, marker=marker
         )
-        return repr(
-            (
-                found.total if found.total <= COUNT_CAP else "more",
-                found.number,
-                len(found.pairs) > PAGE_SIZE,
-                found.pairs[:PAGE_SIZE],
-            )
+        # kept as a digest: one small string a query and change, not 50 rows
+        return desk_rules.poll_etag(
+            found.total if found.total <= COUNT_CAP else "more",
+            found.number,
+            len(found.pairs) > PAGE_SIZE,
+            found.pairs[:PAGE_SIZE],
         )
 
     key = ("queue-page", user_district_id(user), query, marker)
