@@ -7,7 +7,7 @@
 - ``side_marker``: the flagged pending orders, the approvals, the SLA events.
 - ``counts_marker``: the navigation counts, but for the 24-hour window.
 - ``technicians_marker``: the technicians of the page shown, their rota today
-  and the orders that make their load (three statements bounded by the
+  and the orders that make their load (two statements bounded by the
   page's 20 technicians, whatever the number of orders or technicians).
 
 A marker is a string; the views hash it into the ETag with who asks, the
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery, Window
 
 from dispatch import selectors as dispatch_selectors
 from dispatch.models import RotaEntry
@@ -144,8 +144,8 @@ def technicians_marker(
     user, filters: dict, *, text: str, state: str, page, now: datetime
 ) -> str:
     """What the technicians panel shows, without its facts or its render:
-    three statements (the count, the page, the load) whatever the numbers of
-    technicians and orders.
+    two statements (the page with its count, the load) whatever the numbers
+    of technicians and orders.
 
     1. the technicians of the page (of every match under a state filter):
        what the rows show of them (name, code, group, status, capacity, the
@@ -164,7 +164,7 @@ def technicians_marker(
     ).values("kind")[:1]
     shown = (
         technicians_queryset(user, filters, text=text)
-        .annotate(rota_today=Subquery(rota_today))
+        .annotate(rota_today=Subquery(rota_today), matches=Window(Count("id")))
         .values_list(
             "id",
             "name",
@@ -174,14 +174,14 @@ def technicians_marker(
             "max_open_orders",
             "last_position_at",
             "rota_today",
+            "matches",
         )
     )
     if state in TECH_STATES:
         rows = list(shown)
         total = len(rows)
     else:
-        current = Paginator(shown, TECHNICIANS_PER_PAGE).get_page(page)
-        rows, total = list(current.object_list), current.paginator.count
+        rows, total = _technicians_page(shown, page)
     held = Q(status__in=dispatch_selectors.OCCUPYING)
     done = Q(
         completed_at__gte=dispatch_selectors.local_midnight(now),
@@ -200,6 +200,23 @@ def technicians_marker(
         .values_list("technician_id", "held", "done", "at")
     )
     return repr((total, rows, load, today, _work_hours()))
+
+
+def _technicians_page(shown, page) -> tuple[list, int]:
+    """The rows of the page and how many match, in one statement (each row
+    carries the count of matches, a window); past the last page, the last
+    one as the panel shows it (the paginator's count and page)."""
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1  # as the paginator: not a number, the first page
+    if number >= 1:
+        offset = (number - 1) * TECHNICIANS_PER_PAGE
+        rows = list(shown[offset : offset + TECHNICIANS_PER_PAGE])
+        if rows or number == 1:
+            return rows, rows[0][-1] if rows else 0
+    current = Paginator(shown, TECHNICIANS_PER_PAGE).get_page(page)
+    return list(current.object_list), current.paginator.count
 
 
 def _work_hours() -> tuple:

@@ -447,3 +447,24 @@ def test_the_counts_refresh_once_their_window_moves(desk, clock):
     assert polled(desk, etag, COUNTS).status_code == 304
     clock.shift(dt.timedelta(seconds=1))
     assert polled(desk, etag, COUNTS).status_code == 200
+
+
+@pytest.mark.parametrize("page", ["3", "99", "0", "x"])
+def test_a_later_or_odd_technicians_page_has_its_own_etag_and_304(desk, page):
+    # 3 technicians of the ORG fixture and 45 more: three pages of 20
+    from org.models import RegionGroup
+
+    group = RegionGroup.objects.get(code="G1")
+    for i in range(45):
+        Technician.objects.create(
+            code=f"X{i:02d}", name=f"测试{i:02d}", phone="13800000100", group=group
+        )
+    url = f"{TECHS}?tpage={page}"
+    etag = etag_of(desk, url)
+    assert polled(desk, etag, url).status_code == 304
+    shown = re.findall(r'data-technician="([^"]+)"', desk.get(url).content.decode())
+    last = shown[-1]
+    technician = Technician.objects.get(code=last)
+    technician.status = "leave"
+    technician.save()
+    assert polled(desk, etag, url).status_code == 200
