@@ -72,9 +72,17 @@ def poll_etag(*parts: object) -> str:
     return f'W/"{digest}"'
 
 
-def minute_bucket(now: datetime) -> int:
-    """Countdowns show whole minutes: a panel's ETag changes once a minute."""
-    return int(now.timestamp() // 60)
+#: The SLA feed and the navigation counts show the last 24 hours: an event
+#: leaves them when it turns 24 hours old, with nothing else changing. Their
+#: ETags hold a bucket of this many minutes, so such an event is gone within
+#: that time. (The countdowns and SLA colours need no bucket: the browser
+#: keeps them current, ``console/static/console/countdown.js``.)
+WINDOW_BUCKET_MINUTES = 10
+
+
+def window_bucket(now: datetime, minutes: int = WINDOW_BUCKET_MINUTES) -> int:
+    """The ``minutes``-long slice of time ``now`` falls in."""
+    return int(now.timestamp() // (60 * minutes))
 
 
 def etag_matches(header: str | None, etag: str) -> bool:

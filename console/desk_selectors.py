@@ -2,9 +2,9 @@
 
 - The queue selects a page of ids from an index (``wo_queue_open``, or
   ``wo_district_queue_open`` for a district) before joining anything.
-- A poll first reads the scope's change marker (the greatest ``updated_at``
-  of the orders in scope: one index probe); an unchanged panel answers
-  ``304`` from it, and the queue's count is kept per marker.
+- A poll first reads its panel's change marker (``desk_markers``); an
+  unchanged panel answers ``304`` from it, and the queue's count is kept per
+  marker.
 - Search matches parts of phones, names, addresses and order numbers through
   trigram indexes on PostgreSQL (whole values only below three characters).
 
@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from dispatch import selectors as dispatch_selectors
 from dispatch_center.caching import ProcessCache
 from network_faults.selectors import faults_on_map
 from org.models import Technician
-from sla.models import Approval, ApprovalStatus, SlaEvent, SlaEventKind
+from sla.models import ApprovalStatus, SlaEvent, SlaEventKind
 from sla.selectors import approvals_visible_to
 from workorders import rules as wo_rules
 from workorders.models import Customer, WorkOrder
@@ -50,36 +50,6 @@ MAP_LIMIT = 5000
 FEED_HOURS = 24
 
 _counts = ProcessCache("POLICY_CACHE_SECONDS")
-
-
-# --- the change marker ---------------------------------------------------------------
-
-
-def change_marker(user) -> str:
-    """What changes whenever an order in the user's scope changes: the latest
-    ``updated_at`` of the scope's orders, read from the end of an index
-    (``wo_district_updated`` / ``wo_updated``), whatever the number of orders.
-
-    Every write of an order sets ``updated_at`` (the services pass ``now``; a
-    new order gets the time it is saved). A change stamped earlier than one
-    already seen (a transaction that commits after a later one) or at the
-    very same instant is not seen here; the poll's ETag also holds the
-    minute, so such a change shows within a minute at the latest.
-    """
-    found = orders_visible_to(user).aggregate(at=Max("updated_at"))["at"]
-    return found.isoformat() if found else ""
-
-
-def side_marker(user) -> str:
-    """What changes whenever the side panels (approvals waiting, 无人可派
-    orders, the SLA feed) may show something else: the scope's order marker,
-    the newest approval and the number pending, the newest SLA event. Four
-    index probes; the approvals and events are read city-wide (a change in
-    another district refreshes the panel too, never the other way round)."""
-    approvals = Approval.objects.aggregate(last=Max("id"))["last"]
-    pending = Approval.objects.filter(status=ApprovalStatus.PENDING).count()
-    events = SlaEvent.objects.aggregate(last=Max("id"))["last"]
-    return f"{change_marker(user)}|{approvals}|{pending}|{events}"
 
 
 # --- the queue -------------------------------------------------------------------------
@@ -158,6 +128,36 @@ def _page_number(value, total: int) -> int:
     return number
 
 
+@dataclass(frozen=True)
+class QueueSlice:
+    """One page of the queue before any join: the capped count, the page
+    number, and the ``(id, updated_at)`` of its orders in order (one more
+    than a page: is there a next page?)."""
+
+    total: int
+    number: int
+    pairs: tuple[tuple[int, datetime], ...]
+
+
+def queue_slice(
+    user, filters: dict, *, page: int | str, sort: str | None, marker=None
+) -> QueueSlice:
+    """The count, capped and kept per change marker, and the ids of the page
+    (with their last change) from the queue index in the chosen order (SPEC
+    §4 queue order by default), without joins. Not for a search."""
+    _sort_key, ordering = desk_rules.queue_sort(sort)
+    qs = _filtered(orders_visible_to(user).filter(status__in=OPEN), filters)
+    total = _queue_total(user, filters, qs, marker)
+    number = _page_number(page, total)
+    offset = (number - 1) * PAGE_SIZE
+    pairs = tuple(
+        qs.order_by(*ordering).values_list("id", "updated_at")[
+            offset : offset + PAGE_SIZE + 1
+        ]
+    )
+    return QueueSlice(total, number, pairs)
+
+
 def queue_page(
     user,
     filters: dict,
@@ -166,36 +166,30 @@ def queue_page(
     sort: str | None,
     now: datetime,
     marker: str | None = None,
+    known: QueueSlice | None = None,
 ) -> QueuePage:
     """One page of open orders; search mode when ``filters["q"]`` is set.
 
-    1. the count, capped and kept per change marker;
-    2. the ids of the page (and one more: is there a next page?) from the
-       queue index in the chosen order (SPEC §4 queue order by default),
-       without joins;
-    3. the joined rows of those ids only.
+    1. the page's slice (``queue_slice``; ``known`` when the poll already
+       read it for its ETag);
+    2. the joined rows of those ids only.
     """
     filters = dict(filters)
     text, partial = desk_rules.search_term(filters.pop("q", ""))
     sort_key, ordering = desk_rules.queue_sort(sort)
     if text:
         return _search_page(user, filters, text, partial, sort_key, ordering, now)
-    qs = _filtered(orders_visible_to(user).filter(status__in=OPEN), filters)
-    total = _queue_total(user, filters, qs, marker)
-    number = _page_number(page, total)
-    offset = (number - 1) * PAGE_SIZE
-    ids = list(
-        qs.order_by(*ordering).values_list("id", flat=True)[
-            offset : offset + PAGE_SIZE + 1
-        ]
-    )
+    found = known or queue_slice(user, filters, page=page, sort=sort, marker=marker)
+    ids = [pk for pk, _at in found.pairs]
     info = QueuePageInfo(
-        number=number,
+        number=found.number,
         has_next=len(ids) > PAGE_SIZE,
-        num_pages=None if total > COUNT_CAP else max(1, -(-total // PAGE_SIZE)),
+        num_pages=None
+        if found.total > COUNT_CAP
+        else max(1, -(-found.total // PAGE_SIZE)),
     )
     rows = _fetch_rows(user, ids[:PAGE_SIZE], now)
-    return QueuePage(rows, info, total, sort_key)
+    return QueuePage(rows, info, found.total, sort_key)
 
 
 def search_ids(qs, text: str, partial: bool) -> tuple[list[int], bool]:
@@ -285,21 +279,31 @@ def desk_counts(user, *, now: datetime) -> DeskCounts:
     approvals waiting: four counts over small indexed sets (the flagged
     pending orders, a day of SLA events, the pending approvals)."""
     district_id = user_district_id(user)
-    stuck = WorkOrder.objects.filter(status=wo_rules.PENDING).exclude(dispatch_flag="")
     events = SlaEvent.objects.filter(at__gte=now - timedelta(hours=FEED_HOURS))
     if district_id is not None:
-        stuck = stuck.filter(district_id=district_id)
         events = events.filter(order__district_id=district_id)
     return DeskCounts(
-        stuck=stuck.count(),
+        stuck=stuck_pending(user).count(),
         escalations=events.filter(kind=SlaEventKind.ESCALATION).count(),
         warnings=events.filter(
             kind__in=[SlaEventKind.WARNING, SlaEventKind.FIRST_RESPONSE]
         ).count(),
-        approvals=approvals_visible_to(user)
-        .filter(status=ApprovalStatus.PENDING)
-        .count(),
+        approvals=approvals_pending(user).count(),
     )
+
+
+def stuck_pending(user):
+    """The scope's pending orders flagged 无人可派 / 申请改派 (their own
+    partial index, ``wo_flagged_pending``)."""
+    stuck = WorkOrder.objects.filter(status=wo_rules.PENDING).exclude(dispatch_flag="")
+    district_id = user_district_id(user)
+    if district_id is not None:
+        stuck = stuck.filter(district_id=district_id)
+    return stuck
+
+
+def approvals_pending(user):
+    return approvals_visible_to(user).filter(status=ApprovalStatus.PENDING)
 
 
 # --- the technicians panel --------------------------------------------------------------
@@ -314,16 +318,10 @@ class TechnicianPage:
     total: int
 
 
-def technicians_page(
-    user, filters: dict, *, text: str, state: str, page, now: datetime
-) -> TechnicianPage:
-    """The technicians in scope, filtered by name/code and duty state, 20 a
-    page. Without a state filter the page is cut first and only its 20
-    technicians get their facts (four queries), whatever the scope's size; a
-    state filter needs every technician's facts to know who is in it."""
-    qs = Technician.objects.select_related("group", "home_package_area").order_by(
-        "group__code", "code"
-    )
+def technicians_queryset(user, filters: dict, *, text: str):
+    """The technicians the panel lists, in its order: the user's scope, the
+    desk's district/area/group filters, the panel's name or code search."""
+    qs = Technician.objects.order_by("group__code", "code")
     district_id = user_district_id(user) or filters.get("district")
     if district_id:
         qs = qs.filter(group__area__district_id=district_id)
@@ -334,6 +332,19 @@ def technicians_page(
     text = text.strip()
     if text:
         qs = qs.filter(Q(name__contains=text) | Q(code__icontains=text))
+    return qs
+
+
+def technicians_page(
+    user, filters: dict, *, text: str, state: str, page, now: datetime
+) -> TechnicianPage:
+    """The technicians in scope, filtered by name/code and duty state, 20 a
+    page. Without a state filter the page is cut first and only its 20
+    technicians get their facts (four queries), whatever the scope's size; a
+    state filter needs every technician's facts to know who is in it."""
+    qs = technicians_queryset(user, filters, text=text).select_related(
+        "group", "home_package_area"
+    )
     if state not in TECH_STATES:
         current = Paginator(qs, TECHNICIANS_PER_PAGE).get_page(page)
         technicians = list(current.object_list)

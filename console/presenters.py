@@ -7,13 +7,23 @@ the appointment, the SMS text, the compensation, the approval.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from org.models import Product
 from workorders import rules as wo_rules
-from workorders.models import DelayCause, EventKind, Resolution
+from workorders.models import (
+    DelayCause,
+    DispatchFlag,
+    EventKind,
+    Kind,
+    Resolution,
+    Status,
+)
 
 DECIDED_BY = {
     "engine": gettext_lazy("自动派单"),
@@ -122,3 +132,110 @@ def event_details(event) -> list[str]:
             }
         )
     return lines
+
+
+# --- the desk's rows: what a list row shows, once per page ------------------------------
+
+
+def _span(minutes: int) -> str:
+    hours, mins = divmod(abs(minutes), 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return _("%(d)s天%(h)s小时") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)s小时%(m)s分") % {"h": hours, "m": mins}
+    return _("%(m)s分") % {"m": mins}
+
+
+def countdown(minutes: int) -> str:
+    """``125`` → "剩 2小时5分"; ``-30`` → "超时 30分"."""
+    if minutes >= 0:
+        return _("剩 %(span)s") % {"span": _span(minutes)}
+    return _("超时 %(span)s") % {"span": _span(minutes)}
+
+
+def instant(value: datetime | None) -> str:
+    """An aware datetime as an ISO 8601 instant in UTC to the millisecond
+    (``2026-11-20T02:00:00.000Z``), for the browser's countdowns."""
+    if not value:
+        return ""
+    return (
+        value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+def tone_label(tone: str) -> str:
+    return {
+        "ok": _("正常"),
+        "warning": _("预警"),
+        "overdue": _("超时"),
+        "paused": _("挂起"),
+    }.get(tone, "")
+
+
+@dataclass(frozen=True)
+class RowText:
+    """The words and links of one order in the desk's lists, computed once a
+    page: labels looked up in a table built once (``get_FOO_display`` hashes
+    every translated choice at each call), links by prefix (one ``reverse``
+    a page, not three a row), badges without an include per row."""
+
+    url: str
+    candidates_url: str
+    kind: str
+    product: str
+    status: str
+    badges: tuple[tuple[str, str], ...]
+    countdown: str
+    tone_label: str
+    deadline: str
+    deadline_at: str
+    warn_at: str
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices.choices}
+
+
+def row_texts(rows) -> None:
+    """Set ``row.text`` (a ``RowText``) on each of ``rows`` (``OrderRow``)."""
+    if not rows:
+        return
+    marker = 987654321
+    order_url = reverse("console-order", args=[marker]).split(str(marker))
+    candidates_url = reverse("console-dispatch-candidates", args=[marker]).split(
+        str(marker)
+    )
+    kinds, products = _labels(Kind), _labels(Product)
+    statuses, flags = _labels(Status), _labels(DispatchFlag)
+    same_day, repeat = _("当日"), _("重复障碍")
+    tones = {tone: tone_label(tone) for tone in ("ok", "warning", "overdue", "paused")}
+    for row in rows:
+        order = row.order
+        badges = []
+        if row.is_vip:
+            badges.append(("vip", "VIP"))
+        if order.is_same_day:
+            badges.append(("sameday", same_day))
+        if order.is_repeat_fault:
+            badges.append(("repeat", repeat))
+        if order.dispatch_flag:
+            badges.append(("flag", flags.get(order.dispatch_flag, order.dispatch_flag)))
+        if order.escalation_level:
+            badges.append(
+                ("level", _("升级%(level)s级") % {"level": order.escalation_level})
+            )
+        pk = str(order.pk)
+        row.text = RowText(
+            url=pk.join(order_url),
+            candidates_url=pk.join(candidates_url),
+            kind=kinds.get(order.kind, order.kind),
+            product=products.get(order.product, order.product),
+            status=statuses.get(order.status, order.status),
+            badges=tuple(badges),
+            countdown=countdown(row.minutes_left),
+            tone_label=tones.get(row.tone, ""),
+            deadline=f"{wo_rules.local(order.sla_deadline):%m-%d %H:%M}",
+            deadline_at=instant(order.sla_deadline),
+            warn_at=instant(row.warn_at),
+        )

@@ -33,6 +33,27 @@ def sla_tone(
         return PAUSED
     if now >= sla_deadline:
         return OVERDUE
+    warn = warn_at(
+        accepted_at=accepted_at,
+        sla_deadline=sla_deadline,
+        warn_percent_used=warn_percent_used,
+        warn_minutes_before=warn_minutes_before,
+    )
+    if warn is not None and now >= warn:
+        return WARNING
+    return OK
+
+
+def warn_at(
+    *,
+    accepted_at: datetime,
+    sla_deadline: datetime,
+    warn_percent_used: int,
+    warn_minutes_before: int,
+) -> datetime | None:
+    """The instant an order's countdown turns to warning (the earlier of the
+    configured warning points), or None when no point is configured. The
+    browser recolours the countdown from it (``data-warn-at``)."""
     points = []
     if warn_percent_used:
         points.append(
@@ -40,9 +61,7 @@ def sla_tone(
         )
     if warn_minutes_before:
         points.append(sla_deadline - timedelta(minutes=warn_minutes_before))
-    if points and now >= min(points):
-        return WARNING
-    return OK
+    return min(points) if points else None
 
 
 def minutes_left(now: datetime, deadline: datetime) -> int:

@@ -63,6 +63,10 @@ def filter_options(user, *, chosen=None) -> FilterOptions:
     and group it names, if the user may filter by them: enough to validate
     the filters without reading a province's thousand groups on every poll
     (none named, no query)."""
+    if chosen is not None and not any(
+        _named_ids(chosen, name) for name in ("district", "area", "group")
+    ):
+        return FilterOptions([], [], [])  # the usual poll: nothing to validate
     district_id = user_district_id(user)
     districts = District.objects.all()
     areas = Area.objects.all()
@@ -116,6 +120,11 @@ class OrderRow:
     tone: str
     minutes_left: int
     is_vip: bool
+    #: when the countdown turns to warning (None: no warning point), for the
+    #: browser to recolour it without a new render
+    warn_at: datetime | None = None
+    #: the desk's words and links of the row (``presenters.row_texts``)
+    text: object = None
 
 
 def order_rows(orders, now: datetime) -> list[OrderRow]:
@@ -135,6 +144,12 @@ def order_rows(orders, now: datetime) -> list[OrderRow]:
                 ),
                 minutes_left=rules.minutes_left(now, order.sla_deadline),
                 is_vip=order.customer.level in wo_rules.VIP_LEVELS,
+                warn_at=rules.warn_at(
+                    accepted_at=order.accepted_at,
+                    sla_deadline=order.sla_deadline,
+                    warn_percent_used=policy.warn_percent_used,
+                    warn_minutes_before=policy.warn_minutes_before,
+                ),
             )
         )
     return rows

@@ -46,7 +46,8 @@ def local_today(now: datetime) -> date:
     return wo_rules.local(now).date()
 
 
-def _local_midnight(now: datetime) -> datetime:
+def local_midnight(now: datetime) -> datetime:
+    """The start of ``now``'s local day (today's completions count from it)."""
     return datetime.combine(
         local_today(now), datetime.min.time(), tzinfo=wo_rules.LOCAL_TZ
     )
@@ -103,7 +104,7 @@ def technician_facts(
     done_today = (
         WorkOrder.objects.filter(
             technician_id__in=ids,
-            completed_at__gte=_local_midnight(now),
+            completed_at__gte=local_midnight(now),
             status__in=[Status.COMPLETED, Status.CLOSED],
         )
         .values("technician_id", "kind", "product")

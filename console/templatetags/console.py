@@ -3,19 +3,10 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from console import presenters
 from workorders.models import Status
 
 register = template.Library()
-
-
-def _span(minutes: int) -> str:
-    hours, mins = divmod(abs(minutes), 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        return _("%(d)s天%(h)s小时") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)s小时%(m)s分") % {"h": hours, "m": mins}
-    return _("%(m)s分") % {"m": mins}
 
 
 @register.filter
@@ -23,20 +14,36 @@ def countdown(minutes) -> str:
     """``125`` → "剩 2小时5分"; ``-30`` → "超时 30分"."""
     if minutes is None or minutes == "":
         return ""
-    minutes = int(minutes)
-    if minutes >= 0:
-        return _("剩 %(span)s") % {"span": _span(minutes)}
-    return _("超时 %(span)s") % {"span": _span(minutes)}
+    return presenters.countdown(int(minutes))
+
+
+@register.filter
+def instant(value) -> str:
+    """An aware datetime as an ISO 8601 instant in UTC (``countdown.js``)."""
+    return presenters.instant(value)
+
+
+@register.simple_tag
+def countdown_formats() -> dict:
+    """The countdown's words for the browser (``countdown.js``), the same
+    catalog entries as ``countdown`` and ``tone_label``: a template's
+    ``{% translate %}`` would look them up with ``%%`` and miss."""
+    return {
+        "left": _("剩 %(span)s"),
+        "overdue": _("超时 %(span)s"),
+        "days": _("%(d)s天%(h)s小时"),
+        "hours": _("%(h)s小时%(m)s分"),
+        "minutes": _("%(m)s分"),
+        **{f"tone_{tone}": tone_label(tone) for tone in TONES},
+    }
+
+
+TONES = ("ok", "warning", "overdue", "paused")
 
 
 @register.filter
 def tone_label(tone: str) -> str:
-    return {
-        "ok": _("正常"),
-        "warning": _("预警"),
-        "overdue": _("超时"),
-        "paused": _("挂起"),
-    }.get(tone, "")
+    return presenters.tone_label(tone)
 
 
 @register.filter

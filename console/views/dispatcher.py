@@ -24,7 +24,7 @@ from sla.models import ApprovalStatus
 from sla.selectors import approvals_visible_to
 from workorders.selectors import orders_visible_to
 
-from .. import desk_rules, desk_selectors, presenters, rules, selectors
+from .. import desk_markers, desk_rules, desk_selectors, presenters, rules, selectors
 from ..forms import DecisionForm, DispatchForm, QueueFilterForm, RotaGenerateForm
 from .common import form_errors_text, is_htmx, run
 from .polling import (
@@ -58,7 +58,7 @@ def _querystring(request, drop=()) -> str:
     return query.urlencode()
 
 
-def _queue_context(request, filters, now, *, marker=None, etag=""):
+def _queue_context(request, filters, now, *, marker=None, etag="", known=None):
     queue = desk_selectors.queue_page(
         request.user,
         filters,
@@ -66,7 +66,9 @@ def _queue_context(request, filters, now, *, marker=None, etag=""):
         sort=request.GET.get("sort"),
         now=now,
         marker=marker,
+        known=known,
     )
+    presenters.row_texts(queue.rows)
     return {
         "queue": queue,
         "filter_qs": _querystring(request, drop=("page",)),
@@ -81,10 +83,12 @@ def _queue_context(request, filters, now, *, marker=None, etag=""):
 
 
 def _side_context(request, filters, now):
+    stuck = selectors.stuck_orders(request.user, now=now)
+    presenters.row_texts(stuck)
     return {
         "approvals": selectors.pending_approvals(request.user),
         "feed": selectors.sla_feed(request.user, now=now),
-        "stuck": selectors.stuck_orders(request.user, now=now),
+        "stuck": stuck,
         **selectors.panel_totals(request.user),
         "side_qs": _querystring(request, drop=("page",)),
         "poll_seconds": POLL_SECONDS,
@@ -134,19 +138,36 @@ def desk(request):
 @require_GET
 @role_required(*DESK_ROLES)
 def queue_partial(request):
-    """The polled queue: ``304`` from the scope's change marker when the poll
-    already shows what there is (two index probes, no count, no join)."""
+    """The polled queue: ``304`` when the page would show the same orders
+    (``desk_markers.queue_marker``: while nothing in the scope changes, one
+    index probe; otherwise the capped count and the page's ids, no join)."""
     now = timezone.now()
-    marker = desk_selectors.change_marker(request.user)
-    etag = queue_etag(request, marker, now)
+    marker = desk_markers.change_marker(request.user)
+    found = desk_markers.queue_marker(
+        request.user,
+        query=request.GET.urlencode(),
+        filters=lambda: _filters(request, poll=True)[1],
+        page=request.GET.get("page", 1),
+        sort=request.GET.get("sort"),
+        search=bool(request.GET.get("q", "").strip()),
+        marker=marker,
+    )
+    etag = queue_etag(request, found.shown, now)
     unchanged = not_modified(request, etag)
     if unchanged is not None:
         return unchanged
-    _form, filters = _filters(request, poll=True)
+    filters = found.filters
+    if filters is None:
+        _form, filters = _filters(request, poll=True)
     response = render(
         request,
         "console/partials/queue.html",
-        {"now": now, **_queue_context(request, filters, now, marker=marker, etag=etag)},
+        {
+            "now": now,
+            **_queue_context(
+                request, filters, now, marker=marker, etag=etag, known=found.slice
+            ),
+        },
     )
     return with_etag(response, etag)
 
@@ -157,7 +178,7 @@ def side_partial(request):
     """The polled side panels: ``304`` from the side marker when nothing they
     show has changed and no message waits to be shown."""
     now = timezone.now()
-    etag = side_etag(request, desk_selectors.side_marker(request.user), now)
+    etag = side_etag(request, desk_markers.side_marker(request.user), now)
     if not len(get_messages(request)):
         unchanged = not_modified(request, etag)
         if unchanged is not None:

@@ -10,29 +10,57 @@ from .. import desk_rules, desk_selectors
 from ..forms import TechnicianFilterForm
 
 
-def queue_etag(request, marker: str, now) -> str:
+def queue_etag(request, shown: str, now) -> str:
     """The queue partial's ETag: who asks, in which language, for which
-    filters, sort and page, what the scope's orders are, and the minute (the
-    countdowns)."""
+    filters, sort and page, what the page shows of its orders, and the
+    window bucket. No minute: the browser keeps the countdowns and SLA
+    colours current. The bucket bounds how long a row shows a customer's or
+    technician's former name (they change without the order)."""
     return desk_rules.poll_etag(
         "queue",
         request.user.pk,
         get_language(),
         request.GET.urlencode(),
-        marker,
-        desk_rules.minute_bucket(now),
+        shown,
+        desk_rules.window_bucket(now),
     )
 
 
 def side_etag(request, marker: str, now) -> str:
-    """The side panels' ETag, like the queue's with the side marker."""
+    """The side panels' ETag, like the queue's with the side marker, and the
+    window bucket: the SLA feed shows the last 24 hours, and an event turning
+    24 hours old changes no marker."""
     return desk_rules.poll_etag(
         "side",
         request.user.pk,
         get_language(),
         request.GET.urlencode(),
         marker,
-        desk_rules.minute_bucket(now),
+        desk_rules.window_bucket(now),
+    )
+
+
+def counts_etag(request, marker: str, now) -> str:
+    """The navigation counts' ETag: the counts marker and the window bucket
+    (warnings and escalations count the last 24 hours)."""
+    return desk_rules.poll_etag(
+        "counts",
+        request.user.pk,
+        get_language(),
+        marker,
+        desk_rules.window_bucket(now),
+    )
+
+
+def technicians_etag(request, marker: str) -> str:
+    """The technicians panel's ETag, from ``desk_markers.technicians_marker``
+    (which holds the day: the workload counts today's completions)."""
+    return desk_rules.poll_etag(
+        "technicians",
+        request.user.pk,
+        get_language(),
+        request.GET.urlencode(),
+        marker,
     )
 
 

@@ -297,3 +297,38 @@ def test_new_stuck_orders_ring_and_notify_once_opted_in(
     refresh_counts()
     page.wait_for_timeout(300)
     assert page.evaluate("window.__rings") == 1
+
+
+def test_countdowns_stay_current_in_the_browser(chromium, live_server, desk_data):
+    # the server's text at render time, then countdown.js from the row's instants
+    page = open_desk(chromium, live_server)
+    cell = page.locator("#queue tbody tr[data-order] td.countdown").nth(5)
+    assert cell.inner_text().startswith("剩 ")
+    assert cell.get_attribute("data-deadline").endswith("Z")
+    # the deadline 3 minutes ago (by the server's clock): overdue, in Chinese
+    page.evaluate(
+        """(el) => {
+            var now = Date.parse(document.getElementById("desk-clock").dataset.now);
+            el.dataset.deadline = new Date(now - 3 * 60000 - 5000).toISOString();
+            window.deskCountdowns();
+        }""",
+        cell.element_handle(),
+    )
+    assert cell.inner_text().split("\n")[0].startswith("超时 3分")
+    assert "overdue" in cell.get_attribute("class")
+    row = page.locator("#queue tbody tr[data-order]").nth(5)
+    assert "tone-overdue" in row.get_attribute("class")
+    assert cell.get_attribute("title") == "超时"
+    # past the warning point but before the deadline: warning
+    page.evaluate(
+        """(el) => {
+            var now = Date.parse(document.getElementById("desk-clock").dataset.now);
+            el.dataset.deadline = new Date(now + 125 * 60000 + 30000).toISOString();
+            el.dataset.warnAt = new Date(now - 60000).toISOString();
+            window.deskCountdowns();
+        }""",
+        cell.element_handle(),
+    )
+    assert cell.inner_text().split("\n")[0].startswith("剩 2小时5分")
+    assert "warning" in cell.get_attribute("class")
+    assert "tone-warning" in row.get_attribute("class")

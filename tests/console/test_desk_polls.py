@@ -134,15 +134,6 @@ def test_a_newly_stuck_order_refreshes_the_side_panels(desk, clock):
     assert polled.status_code == 200 and "全组轮休" in polled.content.decode()
 
 
-def test_the_next_minute_refreshes_the_side_countdowns(desk, clock):
-    new_order()
-    etag = desk.get(SIDE)["ETag"]
-    clock.shift(dt.timedelta(seconds=59))
-    assert poll(desk, etag).status_code == 304
-    clock.shift(dt.timedelta(seconds=1))
-    assert poll(desk, etag).status_code == 200
-
-
 def test_a_waiting_message_is_shown_even_when_nothing_changed(desk, org):
     from sla.services import approval_request
 
@@ -203,8 +194,10 @@ def test_technicians_panel_reads_facts_for_its_twenty_only(desk, many_technician
         html = desk.get("/console/dispatch/technicians/?tpage=2").content.decode()
     assert html.count("data-technician=") == 20 and "共 48 人" in html
     facts = [
-        q["sql"] for q in captured.captured_queries if "dispatch_rotaentry" in q["sql"]
-    ]
+        q["sql"]
+        for q in captured.captured_queries
+        if 'FROM "dispatch_rotaentry"' in q["sql"] and "IN (" in q["sql"]
+    ]  # (the ETag's marker reads the rota in a subquery of its page)
     assert len(facts) == 1
     in_list = re.search(r"technician_id\" IN \(([^)]*)\)", facts[0]).group(1)
     assert len(in_list.split(",")) == 20

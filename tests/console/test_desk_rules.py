@@ -69,10 +69,10 @@ def test_etag_matches_weak_strong_lists_and_star():
     assert etag != desk_rules.poll_etag("queue", 1, "zh-hans", "page=2", "m", 5)
 
 
-def test_the_minute_bucket_turns_at_the_whole_minute():
+def test_the_window_bucket_turns_every_ten_minutes():
     at = dt.datetime(2026, 11, 20, 10, 0, tzinfo=LOCAL_TZ)
-    last = at + dt.timedelta(seconds=59, microseconds=999_999)
-    assert desk_rules.minute_bucket(at) == desk_rules.minute_bucket(last)
-    assert desk_rules.minute_bucket(at + dt.timedelta(seconds=60)) == (
-        desk_rules.minute_bucket(at) + 1
+    last = at + dt.timedelta(minutes=9, seconds=59, microseconds=999_999)
+    assert desk_rules.window_bucket(at) == desk_rules.window_bucket(last)
+    assert desk_rules.window_bucket(at + dt.timedelta(minutes=10)) == (
+        desk_rules.window_bucket(at) + 1
     )

@@ -4,7 +4,8 @@
   "use strict";
   var selected = null; /* the order number of the selected queue row */
 
-  /* --- the queue poll carries its ETag; a 304 keeps the panel as it is --- */
+  /* --- a poll carries its panel's ETag (queue, side, technicians, counts);
+     a 304 keeps the panel as it is --- */
   document.addEventListener("htmx:configRequest", function (event) {
     var etag = event.detail.elt.dataset && event.detail.elt.dataset.etag;
     if (etag && event.detail.verb === "get") {
