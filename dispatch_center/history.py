@@ -13,10 +13,13 @@ import inspect
 from collections.abc import Iterable
 from datetime import datetime
 
+from .inserts import PARENT_ID, InsertPlan, Linked
+
 CREATED = "+"
 CHANGED = "~"
 
 _models: dict[type, tuple[type, list[str]]] = {}
+_plans: dict[type, InsertPlan] = {}
 
 
 def _historical(cls: type) -> tuple[type, list[str]]:
@@ -53,3 +56,27 @@ def history_save(rows: Iterable) -> None:
 def history_record(instance, *, by, at: datetime, reason: str, kind: str = CHANGED):
     """Write one history row for ``instance``."""
     history_save([history_row(instance, by=by, at=at, reason=reason, kind=kind)])
+
+
+def history_linked(instance, *, by, at: datetime, reason: str, kind: str = CREATED):
+    """The history row of a new ``instance``, to insert with it
+    (``dispatch_center.inserts.insert_linked``): the same columns as
+    ``history_row``, read after the instance's ``pre_save`` (its ``auto_now``
+    times), with the primary key its own insert gives it."""
+    cls = type(instance)
+    model, attnames = _historical(cls)
+    plan = _plans.get(model)
+    if plan is None:
+        plan = _plans[model] = InsertPlan(model)
+    pk_attname = cls._meta.pk.attname
+
+    def values(saved) -> dict:
+        row = {name: getattr(saved, name) for name in attnames}
+        row[pk_attname] = PARENT_ID
+        row["history_date"] = at
+        row["history_type"] = kind
+        row["history_user_id"] = by.pk if by is not None else None
+        row["history_change_reason"] = reason[:100] or None
+        return row
+
+    return Linked(plan, values)

@@ -1,0 +1,186 @@
+"""One-row INSERTs whose SQL is built once per process, and several of them
+sent as one statement.
+
+``Model.save()`` compiles its ``INSERT`` afresh on every call: for a work
+order (~50 columns) and its history row (~50 more) that compilation cost more
+CPU than everything else an intake does (issue 18). The column list of a
+model never changes while the process runs, so ``InsertPlan`` builds the SQL
+text once and each row only prepares its values, exactly as Django's
+compiler does (``pre_save`` on the instance, then ``get_db_prep_save``).
+
+``insert_linked`` writes a parent row and rows that point at it (its history
+row, its first timeline line): on PostgreSQL as **one** statement (data-
+modifying ``WITH``: all or nothing without a transaction, one round trip),
+elsewhere as one ``INSERT`` each inside the caller's transaction.
+
+What it does not do, on purpose: no ``pre_save``/``post_save`` signals (the
+project sends none between apps, STYLE.md; simple-history's rows are written
+by the services, ``dispatch_center.history``) and no expressions as values
+(a value with ``resolve_expression`` is refused: use ``save()`` for those).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from django.db import connections, router, transaction
+
+#: a value standing for the parent's new primary key in a linked row
+PARENT_ID = object()
+
+
+class InsertPlan:
+    """The ``INSERT`` of one row of ``model``: every concrete column but an
+    auto primary key (and generated columns), in ``_meta`` order."""
+
+    def __init__(self, model):
+        meta = model._meta
+        self.model = model
+        self.fields = [
+            f
+            for f in meta.local_concrete_fields
+            if f is not meta.auto_field and not getattr(f, "generated", False)
+        ]
+        for f in self.fields:
+            # a custom placeholder (e.g. a geometry) needs the compiler
+            if hasattr(f, "get_placeholder"):
+                raise TypeError(f"{model.__name__}.{f.name}: custom placeholder")
+        self._into: dict[str, str] = {}  # vendor -> "INSERT INTO t (columns)"
+
+    def into(self, connection) -> str:
+        """``INSERT INTO <table> (<columns>)``, quoted for ``connection``."""
+        sql = self._into.get(connection.vendor)
+        if sql is None:
+            qn = connection.ops.quote_name
+            sql = self._into[connection.vendor] = "INSERT INTO {} ({})".format(
+                qn(self.model._meta.db_table),
+                ", ".join(qn(f.column) for f in self.fields),
+            )
+        return sql
+
+    def values_of(self, instance, connection) -> list:
+        """An unsaved instance's values, as ``Model.save()`` would insert them
+        (``pre_save`` sets ``auto_now``/``auto_now_add`` on the instance)."""
+        return [
+            _prepared(f, f.pre_save(instance, True), connection) for f in self.fields
+        ]
+
+    def values_from(self, values: dict, connection) -> list:
+        """Values from a ``{attname: value}`` dict, the field default for a
+        missing one (as ``Model(**values)`` would have); ``PARENT_ID`` is kept
+        for ``insert_linked`` to replace."""
+        out = []
+        for f in self.fields:
+            value = values[f.attname] if f.attname in values else f.get_default()
+            out.append(value if value is PARENT_ID else _prepared(f, value, connection))
+        return out
+
+
+def _prepared(field, value, connection):
+    if hasattr(value, "resolve_expression"):
+        raise TypeError(f"{field.model.__name__}.{field.name}: an expression")
+    return field.get_db_prep_save(value, connection=connection)
+
+
+@dataclass
+class Linked:
+    """A row that refers to the parent: its plan and its values (one of them
+    ``PARENT_ID``), or a function of the parent giving them, called after
+    the parent's ``pre_save`` (a history row copies its ``auto_now`` times).
+    """
+
+    plan: InsertPlan
+    values: dict | Callable[[object], dict]
+
+
+def insert_linked(parent, plan: InsertPlan, linked: Sequence[Linked]) -> None:
+    """Insert ``parent`` (an unsaved instance of ``plan.model``) and the rows
+    that point at it; set the parent's primary key and mark it saved.
+
+    1. Prepare the parent's values (``pre_save``: its ``auto_now`` fields
+       are set on the instance, as ``save()`` does) and the linked rows'.
+    2. PostgreSQL: one statement, ``WITH p AS (INSERT ... RETURNING pk), l1
+       AS (INSERT ... VALUES (..., (SELECT pk FROM p), ...)) ... SELECT pk
+       FROM p``: atomic on its own, so a caller in autocommit needs no
+       transaction, and a unique violation leaves nothing behind.
+       Elsewhere: the parent's ``INSERT ... RETURNING``, then one ``INSERT``
+       per linked row, in one ``atomic`` block (a savepoint when the caller
+       holds a transaction).
+    """
+    model = plan.model
+    if parent.pk is not None or model._meta.parents:
+        raise TypeError("insert_linked: a new row of a model without parents")
+    using = router.db_for_write(model, instance=parent)
+    connection = connections[using]
+    params = plan.values_of(parent, connection)
+    rows = [
+        row.plan.values_from(
+            row.values(parent) if callable(row.values) else row.values, connection
+        )
+        for row in linked
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for values in rows:
+                params.extend(v for v in values if v is not PARENT_ID)
+            cursor.execute(_linked_sql(connection, plan, linked, rows), params)
+            pk = cursor.fetchone()[0]
+        else:
+            with transaction.atomic(using=using):
+                pk = _insert_returning_pk(cursor, connection, plan, params)
+                for row, values in zip(linked, rows, strict=True):
+                    values = [pk if v is PARENT_ID else v for v in values]
+                    cursor.execute(
+                        f"{row.plan.into(connection)} VALUES ({_marks(len(values))})",
+                        values,
+                    )
+    parent.pk = pk
+    parent._state.adding = False
+    parent._state.db = using
+
+
+_linked_sqls: dict[tuple, str] = {}
+
+
+def _insert_returning_pk(cursor, connection, plan: InsertPlan, params) -> int:
+    if connection.features.can_return_columns_from_insert:
+        cursor.execute(_returning_sql(connection, plan, len(params)), params)
+        return cursor.fetchone()[0]
+    cursor.execute(f"{plan.into(connection)} VALUES ({_marks(len(params))})", params)
+    meta = plan.model._meta
+    return connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+
+
+def _returning_sql(connection, plan: InsertPlan, n: int) -> str:
+    pk = connection.ops.quote_name(plan.model._meta.pk.column)
+    return f"{plan.into(connection)} VALUES ({_marks(n)}) RETURNING {pk}"
+
+
+def _linked_sql(connection, plan: InsertPlan, linked, rows) -> str:
+    """The one PostgreSQL statement; its text depends only on the plans and
+    on where ``PARENT_ID`` stands, so it is built once per call site."""
+    shape = tuple(
+        (id(row.plan), tuple(i for i, v in enumerate(values) if v is PARENT_ID))
+        for row, values in zip(linked, rows, strict=True)
+    )
+    key = (id(plan), shape)
+    sql = _linked_sqls.get(key)
+    if sql is None:
+        pk = connection.ops.quote_name(plan.model._meta.pk.column)
+        parts = [f"WITH p AS ({_returning_sql(connection, plan, len(plan.fields))})"]
+        for n, (row, (_, at)) in enumerate(zip(linked, shape, strict=True)):
+            cells = [
+                f"(SELECT {pk} FROM p)" if i in at else "%s"
+                for i in range(len(row.plan.fields))
+            ]
+            parts.append(
+                f", l{n} AS ({row.plan.into(connection)} VALUES ({', '.join(cells)}))"
+            )
+        parts.append(f" SELECT {pk} FROM p")
+        sql = _linked_sqls[key] = "".join(parts)
+    return sql
+
+
+def _marks(n: int) -> str:
+    return ", ".join(["%s"] * n)
