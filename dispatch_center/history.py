@@ -13,7 +13,7 @@ import inspect
 from collections.abc import Iterable
 from datetime import datetime
 
-from .inserts import PARENT_ID, InsertPlan, Linked
+from .inserts import PARENT_ID, FromParent, InsertPlan, Linked
 
 CREATED = "+"
 CHANGED = "~"
@@ -60,23 +60,19 @@ def history_record(instance, *, by, at: datetime, reason: str, kind: str = CHANG
 
 def history_linked(instance, *, by, at: datetime, reason: str, kind: str = CREATED):
     """The history row of a new ``instance``, to insert with it
-    (``dispatch_center.inserts.insert_linked``): the same columns as
-    ``history_row``, read after the instance's ``pre_save`` (its ``auto_now``
-    times), with the primary key its own insert gives it."""
+    (``dispatch_center.inserts.insert_linked``): the columns ``history_row``
+    would copy, taken from the instance's own row as inserted (sent once),
+    with the primary key that insert gives it."""
     cls = type(instance)
     model, attnames = _historical(cls)
     plan = _plans.get(model)
     if plan is None:
         plan = _plans[model] = InsertPlan(model)
     pk_attname = cls._meta.pk.attname
-
-    def values(saved) -> dict:
-        row = {name: getattr(saved, name) for name in attnames}
-        row[pk_attname] = PARENT_ID
-        row["history_date"] = at
-        row["history_type"] = kind
-        row["history_user_id"] = by.pk if by is not None else None
-        row["history_change_reason"] = reason[:100] or None
-        return row
-
+    values = {name: FromParent(name) for name in attnames}
+    values[pk_attname] = PARENT_ID
+    values["history_date"] = at
+    values["history_type"] = kind
+    values["history_user_id"] = by.pk if by is not None else None
+    values["history_change_reason"] = reason[:100] or None
     return Linked(plan, values)

@@ -69,6 +69,7 @@ class InsertPlan:
                 raise TypeError(f"{model.__name__}.{f.name}: custom placeholder")
         self._into: dict[str, str] = {}  # vendor -> "INSERT INTO t (columns)"
         self._same = [_same_type(f) for f in self.fields]
+        self.attnames = [f.attname for f in self.fields]
 
     def into(self, connection) -> str:
         """``INSERT INTO <table> (<columns>)``, quoted for ``connection``."""
@@ -98,7 +99,7 @@ class InsertPlan:
         out = []
         for f, same in zip(self.fields, self._same, strict=True):
             value = values[f.attname] if f.attname in values else f.get_default()
-            if value is not PARENT_ID:
+            if not _is_marker(value):
                 value = _prepared(f, same, value, connection, pg)
             out.append(value)
         return out
@@ -130,11 +131,26 @@ def _prepared(field, same, value, connection, pg: bool):
     return field.get_db_prep_save(value, connection=connection)
 
 
+class FromParent:
+    """A linked row's value: the parent's own column ``attname`` as inserted
+    (a history row copies the order's columns this way)."""
+
+    __slots__ = ("attname",)
+
+    def __init__(self, attname: str):
+        self.attname = attname
+
+
+def _is_marker(value) -> bool:
+    return value is PARENT_ID or type(value) is FromParent
+
+
 @dataclass
 class Linked:
-    """A row that refers to the parent: its plan and its values (one of them
-    ``PARENT_ID``), or a function of the parent giving them, called after
-    the parent's ``pre_save`` (a history row copies its ``auto_now`` times).
+    """A row that refers to the parent: its plan and its values, ``PARENT_ID``
+    for the parent's new key and ``FromParent(attname)`` for a copy of one of
+    the parent's columns; or a function of the parent giving them, called
+    after the parent's ``pre_save``.
     """
 
     plan: InsertPlan
@@ -147,13 +163,14 @@ def insert_linked(parent, plan: InsertPlan, linked: Sequence[Linked]) -> None:
 
     1. Prepare the parent's values (``pre_save``: its ``auto_now`` fields
        are set on the instance, as ``save()`` does) and the linked rows'.
-    2. PostgreSQL: one statement, ``WITH p AS (INSERT ... RETURNING pk), l1
-       AS (INSERT ... VALUES (..., (SELECT pk FROM p), ...)) ... SELECT pk
-       FROM p``: atomic on its own, so a caller in autocommit needs no
-       transaction, and a unique violation leaves nothing behind.
+    2. PostgreSQL: one statement, ``WITH p AS (INSERT ... RETURNING pk,
+       copied columns), l0 AS (INSERT ... SELECT p.pk, p.column, CAST(%s AS
+       type) ... FROM p) ... SELECT pk FROM p``: the copies are the parent's
+       stored values, sent once; atomic on its own, so a caller in autocommit
+       needs no transaction, and a unique violation leaves nothing behind.
        Elsewhere: the parent's ``INSERT ... RETURNING``, then one ``INSERT``
-       per linked row, in one ``atomic`` block (a savepoint when the caller
-       holds a transaction).
+       per linked row (copies from the parent's prepared values), in one
+       ``atomic`` block (a savepoint when the caller holds a transaction).
     """
     model = plan.model
     if parent.pk is not None or model._meta.parents:
@@ -170,14 +187,22 @@ def insert_linked(parent, plan: InsertPlan, linked: Sequence[Linked]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for values in rows:
-                params.extend(v for v in values if v is not PARENT_ID)
+                params.extend(v for v in values if not _is_marker(v))
             cursor.execute(_linked_sql(connection, plan, linked, rows), params)
             pk = cursor.fetchone()[0]
         else:
+            own = dict(zip(plan.attnames, params, strict=True))
             with transaction.atomic(using=using):
                 pk = _insert_returning_pk(cursor, connection, plan, params)
                 for row, values in zip(linked, rows, strict=True):
-                    values = [pk if v is PARENT_ID else v for v in values]
+                    values = [
+                        pk
+                        if v is PARENT_ID
+                        else own[v.attname]
+                        if type(v) is FromParent
+                        else v
+                        for v in values
+                    ]
                     cursor.execute(
                         f"{row.plan.into(connection)} VALUES ({_marks(len(values))})",
                         values,
@@ -199,30 +224,56 @@ def _insert_returning_pk(cursor, connection, plan: InsertPlan, params) -> int:
     return connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
 
 
-def _returning_sql(connection, plan: InsertPlan, n: int) -> str:
+def _returning_sql(connection, plan: InsertPlan, n: int, more: str = "") -> str:
     pk = connection.ops.quote_name(plan.model._meta.pk.column)
-    return f"{plan.into(connection)} VALUES ({_marks(n)}) RETURNING {pk}"
+    return f"{plan.into(connection)} VALUES ({_marks(n)}) RETURNING {pk}{more}"
 
 
 def _linked_sql(connection, plan: InsertPlan, linked, rows) -> str:
     """The one PostgreSQL statement; its text depends only on the plans and
-    on where ``PARENT_ID`` stands, so it is built once per call site."""
+    on where the markers stand, so it is built once per call site.
+
+    A linked row's own values are typed by a ``CAST`` to the column's type
+    without length (``INSERT ... SELECT`` does not type a bare literal by
+    its target column; an over-long string is still refused, not cut).
+    """
     shape = tuple(
-        (id(row.plan), tuple(i for i, v in enumerate(values) if v is PARENT_ID))
+        (
+            id(row.plan),
+            tuple(
+                (i, v.attname if type(v) is FromParent else None)
+                for i, v in enumerate(values)
+                if _is_marker(v)
+            ),
+        )
         for row, values in zip(linked, rows, strict=True)
     )
     key = (id(plan), shape)
     sql = _linked_sqls.get(key)
     if sql is None:
-        pk = connection.ops.quote_name(plan.model._meta.pk.column)
-        parts = [f"WITH p AS ({_returning_sql(connection, plan, len(plan.fields))})"]
+        qn = connection.ops.quote_name
+        meta = plan.model._meta
+        pk = qn(meta.pk.column)
+        copied = sorted({a for _, at in shape for _, a in at if a is not None})
+        # get_field knows attnames too (a foreign key's ``customer_id``)
+        columns = {a: qn(meta.get_field(a).column) for a in copied}
+        more = "".join(f", {columns[a]}" for a in copied)
+        parts = [
+            f"WITH p AS ({_returning_sql(connection, plan, len(plan.fields), more)})"
+        ]
         for n, (row, (_, at)) in enumerate(zip(linked, shape, strict=True)):
-            cells = [
-                f"(SELECT {pk} FROM p)" if i in at else "%s"
-                for i in range(len(row.plan.fields))
-            ]
+            markers = dict(at)
+            cells = []
+            for i, f in enumerate(row.plan.fields):
+                if i not in markers:
+                    cells.append(f"CAST(%s AS {f.cast_db_type(connection)})")
+                elif markers[i] is None:
+                    cells.append(f"p.{pk}")
+                else:
+                    cells.append(f"p.{columns[markers[i]]}")
             parts.append(
-                f", l{n} AS ({row.plan.into(connection)} VALUES ({', '.join(cells)}))"
+                f", l{n} AS ({row.plan.into(connection)} "
+                f"SELECT {', '.join(cells)} FROM p)"
             )
         parts.append(f" SELECT {pk} FROM p")
         sql = _linked_sqls[key] = "".join(parts)

@@ -25,7 +25,7 @@ from django.db.models import F
 from django.utils import translation
 
 from dispatch_center.history import history_linked
-from dispatch_center.inserts import PARENT_ID, InsertPlan
+from dispatch_center.inserts import PARENT_ID, FromParent, InsertPlan
 from dispatch_center.permissions import role_permission
 from tests.conftest import local_time, order_payload
 from workorders.models import Status, WorkOrder
@@ -78,7 +78,15 @@ def test_history_and_event_values_are_djangos(order, crm_user):
         ),
     ):
         values = linked.values(order) if callable(linked.values) else linked.values
-        values = {k: (order.pk if v is PARENT_ID else v) for k, v in values.items()}
+        # the markers: the order's new key, and copies of its own columns
+        values = {
+            k: order.pk
+            if v is PARENT_ID
+            else getattr(order, v.attname)
+            if isinstance(v, FromParent)
+            else v
+            for k, v in values.items()
+        }
         ours = [_plain(v) for v in linked.plan.values_from(values, connection)]
         assert ours == _django(linked.plan, values)
 
