@@ -19,7 +19,8 @@ CREATED = "+"
 CHANGED = "~"
 
 _models: dict[type, tuple[type, list[str]]] = {}
-_plans: dict[type, InsertPlan] = {}
+# model -> (its history model's plan, the copies of the model's own columns)
+_copies: dict[type, tuple[InsertPlan, dict]] = {}
 
 
 def _historical(cls: type) -> tuple[type, list[str]]:
@@ -64,13 +65,14 @@ def history_linked(instance, *, by, at: datetime, reason: str, kind: str = CREAT
     would copy, taken from the instance's own row as inserted (sent once),
     with the primary key that insert gives it."""
     cls = type(instance)
-    model, attnames = _historical(cls)
-    plan = _plans.get(model)
-    if plan is None:
-        plan = _plans[model] = InsertPlan(model)
-    pk_attname = cls._meta.pk.attname
-    values = {name: FromParent(name) for name in attnames}
-    values[pk_attname] = PARENT_ID
+    found = _copies.get(cls)
+    if found is None:
+        model, attnames = _historical(cls)
+        copies = {name: FromParent(name) for name in attnames}
+        copies[cls._meta.pk.attname] = PARENT_ID
+        found = _copies[cls] = (InsertPlan(model), copies)
+    plan, copies = found
+    values = dict(copies)
     values["history_date"] = at
     values["history_type"] = kind
     values["history_user_id"] = by.pk if by is not None else None
