@@ -462,6 +462,9 @@ class LevelResult:
     floor_p99_ms: float = 0.0
     floor_errors: dict = field(default_factory=dict)
     floor_ratio_pct: float = 0.0
+    # CPU per floor row (web, db, client ms): the intake's CPU over this is
+    # the ratio with the other load on the machine taken out
+    floor_cpu_ms: tuple = (0.0, 0.0, 0.0)
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -703,6 +706,23 @@ def print_report(results: list[LevelResult], meta: dict) -> None:
             f"{r.clients:>7} {web:>8.2f} {db:>7.2f} {cli:>10.2f} "
             f"{ceiling:>10.0f} {r.other_cpu_pct:>12.1f} {r.steal_pct:>8.1f}"
         )
+    print()
+    print(
+        "CPU per floor row, and the floor's CPU over the intake's (the % of "
+        "floor with the other load taken out):"
+    )
+    floor_header = (
+        f"{'clients':>7} {'web ms':>8} {'db ms':>7} {'client ms':>10} "
+        f"{'CPU % of floor':>15}"
+    )
+    print(floor_header)
+    print("-" * len(floor_header))
+    for r in results:
+        n = max(r.created, 1)
+        intake_ms = 1000 * (r.web_cpu_s + r.db_cpu_s + r.client_cpu_s) / n
+        fweb, fdb, fcli = r.floor_cpu_ms
+        share = 100 * (fweb + fdb + fcli) / intake_ms if intake_ms else float("nan")
+        print(f"{r.clients:>7} {fweb:>8.2f} {fdb:>7.2f} {fcli:>10.2f} {share:>15.1f}")
     top = max(results, key=lambda r: r.clients)
     ratio_ok = top.ratio_pct >= TARGET_RATIO * 100
     rate_ok = top.orders_per_s >= TARGET_ORDERS_PER_S
@@ -829,6 +849,11 @@ def main() -> int:
             result.floor_per_s = floor.orders_per_s
             result.floor_p99_ms = floor.p99_ms
             result.floor_errors = floor.errors
+            rows = max(floor.created, 1)
+            result.floor_cpu_ms = tuple(
+                round(1000 * x / rows, 2)
+                for x in (floor.web_cpu_s, floor.db_cpu_s, floor.client_cpu_s)
+            )
             result.floor_ratio_pct = round(
                 100 * result.orders_per_s / max(floor.orders_per_s, 0.001), 1
             )

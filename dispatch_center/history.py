@@ -13,10 +13,14 @@ import inspect
 from collections.abc import Iterable
 from datetime import datetime
 
+from .inserts import PARENT_ID, FromParent, InsertPlan, Linked
+
 CREATED = "+"
 CHANGED = "~"
 
 _models: dict[type, tuple[type, list[str]]] = {}
+# model -> (its history model's plan, the copies of the model's own columns)
+_copies: dict[type, tuple[InsertPlan, dict]] = {}
 
 
 def _historical(cls: type) -> tuple[type, list[str]]:
@@ -53,3 +57,24 @@ def history_save(rows: Iterable) -> None:
 def history_record(instance, *, by, at: datetime, reason: str, kind: str = CHANGED):
     """Write one history row for ``instance``."""
     history_save([history_row(instance, by=by, at=at, reason=reason, kind=kind)])
+
+
+def history_linked(instance, *, by, at: datetime, reason: str, kind: str = CREATED):
+    """The history row of a new ``instance``, to insert with it
+    (``dispatch_center.inserts.insert_linked``): the columns ``history_row``
+    would copy, taken from the instance's own row as inserted (sent once),
+    with the primary key that insert gives it."""
+    cls = type(instance)
+    found = _copies.get(cls)
+    if found is None:
+        model, attnames = _historical(cls)
+        copies = {name: FromParent(name) for name in attnames}
+        copies[cls._meta.pk.attname] = PARENT_ID
+        found = _copies[cls] = (InsertPlan(model), copies)
+    plan, copies = found
+    values = dict(copies)
+    values["history_date"] = at
+    values["history_type"] = kind
+    values["history_user_id"] = by.pk if by is not None else None
+    values["history_change_reason"] = reason[:100] or None
+    return Linked(plan, values)

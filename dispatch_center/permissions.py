@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.utils.translation import gettext
 from rest_framework.permissions import BasePermission
 
@@ -11,6 +13,7 @@ class HasAnyRole(BasePermission):
         return bool(roles_of(request.user))
 
 
+@cache  # one class per set of roles: views ask for it on every request
 def role_permission(*roles: str):
     """A permission class admitting only the given roles."""
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from dispatch_center.converters import ID_REGEX
 from dispatch_center.permissions import HasAnyRole, role_permission
 from dispatch_center.roles import Role
+from dispatch_center.serializers import represent
 
 from .. import fault_holds, services
 from ..models import WorkOrder
@@ -102,7 +103,8 @@ class WorkOrderViewSet(
         return [role_permission(*roles)() if roles else HasAnyRole()]
 
     def _respond(self, order, code=status.HTTP_200_OK):
-        return Response(s.WorkOrderSerializer(order).data, status=code)
+        # the serializer's output, from one bound instance per process
+        return Response(represent(s.WorkOrderSerializer, order), status=code)
 
     def _input(self, serializer_class):
         ser = serializer_class(data=self.request.data)

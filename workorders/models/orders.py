@@ -337,6 +337,14 @@ class WorkOrder(models.Model):
     def __str__(self):
         return self.number
 
+    def get_status_display(self) -> str:
+        """Django's ``get_status_display()``, the same answer: the label in the
+        active language, or the value itself when it is no choice. Django's
+        own makes every choice hashable on each call, and so translates every
+        label: a tenth of answering a create (issue 18)."""
+        label = _STATUS_LABELS.get(self.status)
+        return self.status if label is None else str(label)
+
     @property
     def is_open(self) -> bool:
         return self.status in rules.OPEN_STATES
@@ -370,6 +378,9 @@ class WorkOrder(models.Model):
 
 #: the customer page's path under ``CUSTOMER_BASE_URL`` (routed by the console)
 CUSTOMER_PATH = "/c/{token}/"
+
+
+_STATUS_LABELS = dict(Status.choices)  # value -> lazy label
 
 
 def new_customer_token() -> str:

@@ -4,6 +4,9 @@ status callbacks."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+
+from dispatch_center.inserts import PARENT_ID, InsertPlan, Linked
 
 from ..messages import crm_callbacks_enqueue
 from ..models import WorkOrder, WorkOrderEvent
@@ -53,6 +56,40 @@ def event_record(
         to_status=to_status,
         reason=reason,
         data=data,
+    )
+
+
+@cache
+def _event_plan() -> InsertPlan:
+    return InsertPlan(WorkOrderEvent)
+
+
+def event_linked(
+    *,
+    kind: str,
+    by,
+    now: datetime,
+    reason: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict | None = None,
+) -> Linked:
+    """The first line of a new order's timeline, to insert with the order
+    (``dispatch_center.inserts.insert_linked``): the row ``event_record``
+    would write."""
+    return Linked(
+        _event_plan(),
+        {
+            "at": now,
+            "actor_id": by.pk if by is not None else None,
+            "actor_name": actor_name(by),
+            "data": data or {},
+            "order_id": PARENT_ID,
+            "kind": kind,
+            "from_status": from_status,
+            "to_status": to_status,
+            "reason": reason,
+        },
     )
 
 

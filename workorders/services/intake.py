@@ -5,16 +5,18 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import cache
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from dispatch_center.errors import IdempotencyConflict, InvalidInput
-from dispatch_center.history import CREATED, history_record
+from dispatch_center.history import CREATED, history_linked
+from dispatch_center.inserts import InsertPlan, insert_linked
 from org.models import PackageArea
 from org.selectors import package_area_for_intake
 
@@ -29,7 +31,8 @@ from ..models import (
 )
 from ..selectors import service_policy
 from .appointments import _check_appointment
-from .events import event_record
+from .customers import customer_match
+from .events import event_linked
 
 
 @dataclass
@@ -60,8 +63,17 @@ class OrderIn:
     extra: dict = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        """A stable hash of the request content, for idempotent replays."""
-        payload = asdict(self)
+        """A stable hash of the request content, for idempotent replays.
+
+        The JSON of ``asdict(self)``, byte for byte (orders stored before
+        must still match their replays); built from the two flat dataclasses
+        directly, as ``asdict``'s deep copy costs more than the hash. An
+        ``extra`` (free-form, may nest anything) takes ``asdict`` itself.
+        """
+        if self.extra:
+            payload = asdict(self)
+        else:
+            payload = {**vars(self), "customer": vars(self.customer), "extra": {}}
         return hashlib.sha256(
             json.dumps(
                 payload, sort_keys=True, default=str, ensure_ascii=False
@@ -76,33 +88,27 @@ def _new_number(kind: str, at: datetime) -> str:
     return f"{prefix}{rules.local(at):%y%m%d}{tail}"
 
 
-def _customer_for(
-    data: OrderIn, package_area: PackageArea, accepted_at: datetime
-) -> Customer:
-    """The customer (matched by phone, and account when given), or a new one.
+def _customer_changes(customer: Customer | None, c: CustomerIn) -> list[str]:
+    """The attributes the CRM changes on a known customer (it is the master
+    of customer data: its latest name, level and segment win)."""
+    if customer is None:
+        return []
+    return [
+        attr
+        for attr in ("name", "level", "segment")
+        if getattr(customer, attr) != getattr(c, attr)
+    ]
 
-    For a repair the same query brings the completion time of the customer's
-    previous repair of this product (``last_repair_done_at``), for the
-    repeat-fault rule: one round trip on the intake hot path, not two.
-    """
+
+def _customer_save(
+    customer: Customer | None,
+    changed: list[str],
+    data: OrderIn,
+    package_area: PackageArea,
+) -> Customer:
+    """Create the customer, or write the CRM's changes to the known one
+    (simple-history records either)."""
     c = data.customer
-    qs = Customer.objects.filter(phone=c.phone)
-    if c.account:
-        qs = qs.filter(account=c.account)
-    if data.kind == Kind.REPAIR:
-        previous = (
-            WorkOrder.objects.filter(
-                customer=OuterRef("pk"),
-                kind=Kind.REPAIR,
-                product=data.product,
-                completed_at__isnull=False,
-                completed_at__lte=accepted_at,
-            )
-            .order_by("-completed_at")
-            .values("completed_at")[:1]
-        )
-        qs = qs.annotate(last_repair_done_at=Subquery(previous))
-    customer = qs.order_by("id").first()
     if customer is None:
         return Customer.objects.create(
             name=c.name,
@@ -113,16 +119,6 @@ def _customer_for(
             address=data.address,
             package_area=package_area,
         )
-    # The CRM is the master of customer data: take its latest level/segment.
-    changed = [
-        attr
-        for attr, value in (
-            ("name", c.name),
-            ("level", c.level),
-            ("segment", c.segment),
-        )
-        if getattr(customer, attr) != value
-    ]
     if changed:
         for attr in changed:
             setattr(customer, attr, getattr(c, attr))
@@ -137,12 +133,14 @@ def work_order_create(
 
     1. Check the times: entry time not in the future, appointment start < end.
     2. Insert customer (matched by phone, and account when given) and order
-       in one transaction, with the deadline of SPEC §5.
+       (with its history row and timeline line) all or nothing, with the
+       deadline of SPEC §5 (``_insert_order``).
     3. A replay (same ``crm_order_id`` or ``Idempotency-Key``) hits the unique
        constraint: same content → the existing order (created=False),
        different content → ``IdempotencyConflict``. Inserting first and
-       letting the constraint decide keeps the hot path to one round trip
-       per row and is safe when a retried CRM call races its original.
+       letting the constraint decide keeps the hot path to two statements
+       (the customer, the order with its records) and is safe when a
+       retried CRM call races its original.
     """
     now = now or timezone.now()
     accepted_at = data.accepted_at or now
@@ -158,10 +156,7 @@ def work_order_create(
         )
     fingerprint = data.fingerprint()
     try:
-        with transaction.atomic():
-            order = _insert_order(
-                data, by, idempotency_key, fingerprint, accepted_at, now
-            )
+        order = _insert_order(data, by, idempotency_key, fingerprint, accepted_at, now)
     except IntegrityError:
         existing = _find_replayed(data.crm_order_id, idempotency_key)
         if existing is None:
@@ -186,9 +181,29 @@ def _find_replayed(crm_order_id: str, idempotency_key: str) -> WorkOrder | None:
     return None
 
 
+@cache
+def _order_plan() -> InsertPlan:
+    return InsertPlan(WorkOrder)
+
+
 def _insert_order(
     data, by, idempotency_key, fingerprint, accepted_at, now
 ) -> WorkOrder:
+    """Judge the order, then write it with its records.
+
+    1. Everything that can refuse it (package area, deadline, appointment)
+       before any write.
+    2. Read the customer (with their previous repair) and, for a repair, the
+       fault probe.
+    3. Write: the order, its history row and its ``created`` timeline line
+       in one statement (``insert_linked``). In the usual case (a known
+       customer the CRM does not change, no fault hold, no caller's
+       transaction) that statement is the only write and is atomic by
+       itself, so no transaction is opened (no ``BEGIN``/``COMMIT`` round
+       trips). A new or changed customer, a fault link, or a caller's
+       transaction (whose savepoint a replay's lookup needs) write inside
+       ``atomic()``, all or nothing as before.
+    """
     package_area = package_area_for_intake(data.package_area)
     if package_area is None:
         raise InvalidInput(
@@ -196,13 +211,15 @@ def _insert_order(
             gettext("未知的小包区：%(code)s。") % {"code": data.package_area},
         )
     area = package_area.group.area
-    customer = _customer_for(data, package_area, accepted_at)
+    c = data.customer
     policy = service_policy()
+    # The CRM is the master of customer data: the order is judged by the
+    # level and segment it sends, which a known customer's row takes below.
     intake = rules.intake_deadline(
         kind=data.kind,
         product=data.product,
-        level=customer.level,
-        segment=customer.segment,
+        level=c.level,
+        segment=c.segment,
         area_type=area.area_type,
         area_same_day_enabled=area.same_day_enabled,
         same_day_requested=data.same_day_requested,
@@ -211,10 +228,17 @@ def _insert_order(
         policy=policy.deadline,
     )
     if data.appointment_start and intake.appointment_next_day:
-        # rolls the customer row back with the order (one transaction)
         _check_appointment(
             accepted_at, data.appointment_start, data.appointment_end, True
         )
+    repair = data.kind == Kind.REPAIR
+    customer = customer_match(
+        phone=c.phone,
+        account=c.account,
+        repair_product=data.product if repair else None,
+        accepted_at=accepted_at,
+    )
+    changed = _customer_changes(customer, c)
     repeat_fault = rules.is_repeat_fault(
         kind=data.kind,
         accepted_at=accepted_at,
@@ -225,58 +249,68 @@ def _insert_order(
     # statement (the hold and the detection count) on the repair path only.
     probe = (
         fault_holds.intake_probe(package_area, data.product, accepted_at)
-        if data.kind == Kind.REPAIR
+        if repair
         else None
     )
-    order = WorkOrder(
-        **fault_holds.intake_link_fields(probe),
-        number=_new_number(data.kind, accepted_at),
-        crm_order_id=data.crm_order_id,
-        idempotency_key=idempotency_key,
-        request_hash=fingerprint,
-        source=data.source,
-        kind=data.kind,
-        product=data.product,
-        customer=customer,
-        address=data.address,
-        package_area=package_area,
-        group=package_area.group,
-        district=area.district,
-        lat=data.lat,
-        lng=data.lng,
-        description=data.description,
-        same_day_requested=data.same_day_requested,
-        is_same_day=intake.is_same_day,
-        deadline=intake.deadline,
-        deadline_basis=intake.basis,
-        commitment_deadline=intake.deadline,
-        deadline_follows_appointment=intake.follows_appointment,
-        queue_rank=0 if (intake.is_same_day or customer.is_vip) else 1,
-        accepted_at=accepted_at,
-        appointment_start=data.appointment_start,
-        appointment_end=data.appointment_end,
-        is_repeat_fault=repeat_fault,
-        sla_deadline=intake.deadline,
-        created_by=by,
-        customer_token=new_customer_token(),
+    alone = (
+        customer is not None
+        and not changed
+        and (probe is None or probe.fault_id is None)
+        and not transaction.get_connection().in_atomic_block
     )
-    order.sla_next_check_at = rules.sla_next_check(order.sla_state(), policy.sla)
-    order.skip_history_when_saving = True  # written below, without the signal
-    order.save(force_insert=True)
-    del order.skip_history_when_saving
-    history_record(order, by=by, at=now, reason=intake.basis, kind=CREATED)
-    event_record(
-        order,
-        kind=EventKind.CREATED,
-        by=by,
-        now=now,
-        to_status=Status.PENDING,
-        reason=intake.basis,
-        data={
-            "source": data.source,
-            "deadline": intake.deadline.isoformat(),
-            **({"repeat_fault": True} if repeat_fault else {}),
-        },
-    )
-    fault_holds.intake_after_insert(order, probe, by=by, now=now)
+    with nullcontext() if alone else transaction.atomic():
+        customer = _customer_save(customer, changed, data, package_area)
+        order = WorkOrder(
+            **fault_holds.intake_link_fields(probe),
+            number=_new_number(data.kind, accepted_at),
+            crm_order_id=data.crm_order_id,
+            idempotency_key=idempotency_key,
+            request_hash=fingerprint,
+            source=data.source,
+            kind=data.kind,
+            product=data.product,
+            customer=customer,
+            address=data.address,
+            package_area=package_area,
+            group=package_area.group,
+            district=area.district,
+            lat=data.lat,
+            lng=data.lng,
+            description=data.description,
+            same_day_requested=data.same_day_requested,
+            is_same_day=intake.is_same_day,
+            deadline=intake.deadline,
+            deadline_basis=intake.basis,
+            commitment_deadline=intake.deadline,
+            deadline_follows_appointment=intake.follows_appointment,
+            queue_rank=0 if (intake.is_same_day or customer.is_vip) else 1,
+            accepted_at=accepted_at,
+            appointment_start=data.appointment_start,
+            appointment_end=data.appointment_end,
+            is_repeat_fault=repeat_fault,
+            sla_deadline=intake.deadline,
+            created_by=by,
+            customer_token=new_customer_token(),
+        )
+        order.sla_next_check_at = rules.sla_next_check(order.sla_state(), policy.sla)
+        insert_linked(
+            order,
+            _order_plan(),
+            [
+                history_linked(order, by=by, at=now, reason=intake.basis, kind=CREATED),
+                event_linked(
+                    kind=EventKind.CREATED,
+                    by=by,
+                    now=now,
+                    to_status=Status.PENDING,
+                    reason=intake.basis,
+                    data={
+                        "source": data.source,
+                        "deadline": intake.deadline.isoformat(),
+                        **({"repeat_fault": True} if repeat_fault else {}),
+                    },
+                ),
+            ],
+        )
+        fault_holds.intake_after_insert(order, probe, by=by, now=now)
     return order
