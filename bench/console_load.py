@@ -383,6 +383,9 @@ def main() -> int:
             LOG_LEVEL="WARNING",
             NOTIFICATION_KICK="false",
             DB_CONN_MAX_AGE="60",
+            # the per-token throttle (100/s by default) off, as in bench/intake.py:
+            # the burst is exactly its rate and must not be cut by it
+            API_THROTTLE_TOKEN_RATE="",
         )
         gunicorn = subprocess.Popen(
             [
@@ -458,11 +461,24 @@ def main() -> int:
         )
         procs.append(locust)
         locust_cpu = 0.0
+        started_at = time.perf_counter()
+        samples = []  # (seconds into the run, CPU seconds per component so far)
         while locust.poll() is None:
             time.sleep(5)
             gunicorn_pids = sorted({*gunicorn_pids, *children(gunicorn.pid)})
             locust_cpu = max(locust_cpu, cpu_seconds([locust.pid]))
             loads.append(load_average())
+            samples.append(
+                (
+                    time.perf_counter() - started_at,
+                    cpu_seconds(gunicorn_pids) - before["gunicorn"],
+                    cpu_seconds(postgres_pids(pg)) - before["postgres"],
+                    locust_cpu,
+                )
+            )
+        info["cpu_during_burst"] = burst_cpu(
+            samples, args.burst_start, args.burst_seconds
+        )
         wall = time.perf_counter() - wall
         busy = machine_busy_seconds() - busy_before
         after = {
@@ -504,6 +520,26 @@ def main() -> int:
         pg.stop()
 
 
+def burst_cpu(samples: list[tuple], start: float, seconds: float) -> dict:
+    """CPU seconds per component between the samples nearest the burst's
+    start and end (5 s apart), and their share of the two cores."""
+    if len(samples) < 2:
+        return {}
+    first = min(samples, key=lambda s: abs(s[0] - start))
+    last = min(samples, key=lambda s: abs(s[0] - start - seconds))
+    wall = last[0] - first[0]
+    if wall <= 0:
+        return {}
+    names = ("gunicorn", "postgres", "locust")
+    cpu = {n: round(last[i + 1] - first[i + 1], 1) for i, n in enumerate(names)}
+    return {
+        "from_s": round(first[0], 1),
+        "to_s": round(last[0], 1),
+        "cpu_s": cpu,
+        "share_of_2_cores": {n: round(v / wall / 2, 3) for n, v in cpu.items()},
+    }
+
+
 def print_table(info: dict) -> None:
     print("\n| request | count | fails | p50 ms | p95 ms | p99 ms | max ms | req/s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -515,6 +551,7 @@ def print_table(info: dict) -> None:
         )
     print(f"\nCPU seconds over {info['wall_s']} s: {info['cpu_s']}")
     print(f"share of the 2 cores: {info['cpu_share_of_2_cores']}")
+    print(f"during the CRM burst: {info.get('cpu_during_burst')}")
     print(f"load average (1 min) during the run: {info['load_average_1min']}")
     print(f"machine: {info['machine']}")
 

@@ -9,6 +9,9 @@
 - ``Crm``: idle until ``BURST_START`` seconds into the run, then posts orders
   at ``BURST_RATE`` per second (all Crm users together) for ``BURST_SECONDS``.
 
+Requests made during the burst are named "<name> (burst)", so the figures
+while the CRM posts stand apart from the quiet minutes.
+
 Settings come from the environment (console_load.py sets them): the session
 cookies of the dispatchers and agents (``SESSIONS_FILE``), the CRM token,
 the package-area codes and phones to use.
@@ -33,6 +36,16 @@ T0 = time.time()
 _numbers = itertools.count(1)
 
 
+def in_burst() -> bool:
+    return BURST_START <= time.time() - T0 < BURST_START + BURST_SECONDS
+
+
+def phased(name: str) -> str:
+    """The request's name, marked " (burst)" while the CRM burst runs, so
+    Locust reports the polls during the burst apart from the quiet ones."""
+    return f"{name} (burst)" if in_burst() else name
+
+
 class _Polling(FastHttpUser):
     abstract = True
 
@@ -42,7 +55,7 @@ class _Polling(FastHttpUser):
         if etag:
             headers["If-None-Match"] = etag
         with self.client.get(
-            url, headers=headers, name=name, catch_response=True
+            url, headers=headers, name=phased(name), catch_response=True
         ) as response:
             if response.status_code in (200, 304):
                 if response.headers.get("ETag"):
@@ -86,7 +99,7 @@ class HotlineAgent(FastHttpUser):
         self.client.get(
             f"/console/hotline/?q={phone}",
             headers={"Cookie": self.cookie},
-            name="hotline lookup",
+            name=phased("hotline lookup"),
         )
 
 
@@ -100,8 +113,7 @@ class Crm(FastHttpUser):
 
     @task
     def burst(self):
-        elapsed = time.time() - T0
-        if not BURST_START <= elapsed < BURST_START + BURST_SECONDS:
+        if not in_burst():
             time.sleep(1)
             return
         started = time.time()
