@@ -103,7 +103,9 @@ class _UserStatement:
         m_user = m_meta.get_field("user").column
         m_group = m_meta.get_field("group").column
         self.user_fields = [f.attname for f in user_model._meta.concrete_fields]
-        self.profile_fields = [f.attname for f in self.profile_model._meta.concrete_fields]
+        self.profile_fields = [
+            f.attname for f in self.profile_model._meta.concrete_fields
+        ]
         u, p, m, g = "u", "p", "m", "g"
         columns = [
             *(f"{u}.{qn(f.column)}" for f in user_model._meta.concrete_fields),
