@@ -65,8 +65,16 @@ class SessionStore(db.SessionStore):
     def decode(self, session_data):
         # A poll's session is the same signed text as the last poll's: its
         # signature is checked once per process and secret, not per request.
-        # A deep copy, because the request may change its session.
-        return copy.deepcopy(_decoded(session_data, settings.SECRET_KEY, self.key_salt))
+        # A copy, because the request may change its session (deep where a
+        # value can change in place).
+        decoded = _decoded(session_data, settings.SECRET_KEY, self.key_salt)
+        return {
+            key: value if isinstance(value, _IMMUTABLE) else copy.deepcopy(value)
+            for key, value in decoded.items()
+        }
+
+
+_IMMUTABLE = (str, int, float, bool, type(None))
 
 
 @lru_cache(maxsize=4096)
