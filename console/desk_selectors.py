@@ -24,7 +24,7 @@ from dispatch import selectors as dispatch_selectors
 from dispatch_center.caching import ProcessCache
 from network_faults.selectors import faults_on_map
 from org.models import Technician
-from sla.models import ApprovalStatus, SlaEvent, SlaEventKind
+from sla.models import Approval, ApprovalStatus, SlaEvent, SlaEventKind
 from sla.selectors import approvals_visible_to
 from workorders import rules as wo_rules
 from workorders.models import Customer, WorkOrder
@@ -295,8 +295,12 @@ def desk_counts(user, *, now: datetime) -> DeskCounts:
 def stuck_pending(user):
     """The scope's pending orders flagged 无人可派 / 申请改派 (their own
     partial index, ``wo_flagged_pending``)."""
+    return stuck_pending_in(user_district_id(user))
+
+
+def stuck_pending_in(district_id: int | None):
+    """``stuck_pending`` of a district (None: city-wide)."""
     stuck = WorkOrder.objects.filter(status=wo_rules.PENDING).exclude(dispatch_flag="")
-    district_id = user_district_id(user)
     if district_id is not None:
         stuck = stuck.filter(district_id=district_id)
     return stuck
@@ -304,6 +308,15 @@ def stuck_pending(user):
 
 def approvals_pending(user):
     return approvals_visible_to(user).filter(status=ApprovalStatus.PENDING)
+
+
+def approvals_pending_in(district_id: int | None):
+    """``approvals_pending`` of a desk user of a district (None: city-wide),
+    scoped as ``approvals_visible_to`` scopes staff: by the order's district."""
+    pending = Approval.objects.filter(status=ApprovalStatus.PENDING)
+    if district_id is not None:
+        pending = pending.filter(order__district_id=district_id)
+    return pending
 
 
 # --- the technicians panel --------------------------------------------------------------
@@ -321,16 +334,35 @@ class TechnicianPage:
 def technicians_queryset(user, filters: dict, *, text: str):
     """The technicians the panel lists, in its order: the user's scope, the
     desk's district/area/group filters, the panel's name or code search."""
+    return technicians_in(technician_scope(user, filters, text=text))
+
+
+def technician_scope(user, filters: dict, *, text: str) -> dict:
+    """What narrows the technicians panel, only what is set: ``district``
+    (the user's, else the desk's filter), ``area``, ``group`` (ids) and
+    ``text`` (the name or code searched)."""
+    scope = {
+        "district": user_district_id(user) or filters.get("district"),
+        "area": filters.get("area"),
+        "group": filters.get("group"),
+    }
+    scope = {k: int(v) for k, v in scope.items() if v}
+    if text.strip():
+        scope["text"] = text.strip()
+    return scope
+
+
+def technicians_in(scope: dict):
+    """The technicians of a ``technician_scope``, in the panel's order."""
     qs = Technician.objects.order_by("group__code", "code")
-    district_id = user_district_id(user) or filters.get("district")
-    if district_id:
-        qs = qs.filter(group__area__district_id=district_id)
-    if filters.get("area"):
-        qs = qs.filter(group__area_id=filters["area"])
-    if filters.get("group"):
-        qs = qs.filter(group_id=filters["group"])
-    text = text.strip()
-    if text:
+    if "district" in scope:
+        qs = qs.filter(group__area__district_id=scope["district"])
+    if "area" in scope:
+        qs = qs.filter(group__area_id=scope["area"])
+    if "group" in scope:
+        qs = qs.filter(group_id=scope["group"])
+    if "text" in scope:
+        text = scope["text"]
         qs = qs.filter(Q(name__contains=text) | Q(code__icontains=text))
     return qs
 
