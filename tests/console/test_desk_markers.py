@@ -1,0 +1,164 @@
+"""The desk's change markers, compiled once per process: every shape of the
+technicians panel (search, state filter, desk filters, later pages) and the
+district scoping of the side and counts markers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from org.models import RegionGroup, Technician
+from tests.conftest import make_user
+from tests.console.test_desk_poll_etags import (
+    COUNTS,
+    SIDE,
+    TECHS,
+    clock,  # noqa: F401 (the frozen Friday morning)
+    dispatch_to,
+    etag_of,
+    new_order,
+    polled,
+    tech_user,
+)
+from workorders.models import WorkOrder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def desk(org):
+    client = Client()
+    client.force_login(make_user("disp1", "dispatcher"))
+    return client
+
+
+@pytest.fixture
+def scoped(org):
+    client = Client()
+    client.force_login(make_user("disp_d1", "dispatcher", district="D1"))
+    return client
+
+
+def shown(response):
+    return re.findall(r'data-technician="([^"]+)"', response.content.decode())
+
+
+def crew(n):
+    group = RegionGroup.objects.get(code="G1")
+    for i in range(n):
+        Technician.objects.create(
+            code=f"X{i:02d}", name=f"测试{i:02d}", phone="13800000100", group=group
+        )
+
+
+# --- the technicians panel -----------------------------------------------------------
+
+
+def test_a_searched_technician_going_off_duty_changes_the_etag(desk):
+    url = f"{TECHS}?tq=T2"
+    etag = etag_of(desk, url)
+    assert polled(desk, etag, url).status_code == 304
+    Technician.objects.filter(code="T2").update(status="leave")
+    response = polled(desk, etag, url)
+    assert response.status_code == 200 and shown(response) == ["T2"]
+
+
+def test_a_search_for_a_like_wildcard_matches_it_literally(desk):
+    assert shown(desk.get(f"{TECHS}?tq=%25")) == []
+    assert shown(desk.get(f"{TECHS}?tq=_")) == []
+
+
+def test_a_dispatch_under_a_state_filter_changes_the_etag(desk):
+    url = f"{TECHS}?tstate=on_duty"
+    etag = etag_of(desk, url)
+    assert polled(desk, etag, url).status_code == 304
+    dispatch_to(new_order(), "T1")
+    assert polled(desk, etag, url).status_code == 200
+
+
+def test_a_technician_outside_the_desk_group_filter_keeps_the_etag(desk):
+    g1 = RegionGroup.objects.get(code="G1")
+    url = f"{TECHS}?group={g1.pk}"
+    etag = etag_of(desk, url)
+    Technician.objects.filter(code="T3").update(status="leave")  # group G2
+    assert polled(desk, etag, url).status_code == 304
+    Technician.objects.filter(code="T1").update(status="leave")
+    assert polled(desk, etag, url).status_code == 200
+
+
+def test_a_new_technician_on_a_later_page_changes_the_count_and_the_etag(desk):
+    crew(30)  # 33 technicians: T1-T3 and X00-X29 on two pages
+    etag = etag_of(desk)
+    assert "共 33 人" in desk.get(TECHS).content.decode()
+    Technician.objects.create(
+        code="X99", name="新人", phone="1", group=RegionGroup.objects.get(code="G1")
+    )
+    response = polled(desk, etag)
+    assert response.status_code == 200
+    assert "共 34 人" in response.content.decode()
+    assert "X99" not in shown(response)
+
+
+def test_a_dispatch_to_a_technician_on_a_short_later_page_changes_its_etag(desk):
+    crew(25)  # the second page shows 8 technicians
+    url = f"{TECHS}?tpage=2"
+    on_page = shown(desk.get(url))
+    assert len(on_page) == 8
+    etag = etag_of(desk, url)
+    assert polled(desk, etag, url).status_code == 304
+    Technician.objects.filter(code=on_page[0]).update(max_open_orders=3)
+    assert polled(desk, etag, url).status_code == 200
+
+
+def test_a_scoped_dispatcher_ignores_another_district_under_a_state_filter(scoped):
+    url = f"{TECHS}?tstate=on_duty"
+    etag = etag_of(scoped, url)
+    dispatch_to(new_order(package_area="P3"), "T3")  # district D2
+    assert polled(scoped, etag, url).status_code == 304
+    dispatch_to(new_order(phone="13900000009"), "T1")
+    assert polled(scoped, etag, url).status_code == 200
+
+
+# --- the side and counts markers of a district ----------------------------------------
+
+
+def test_a_stuck_order_in_another_district_keeps_a_scoped_side_and_counts(scoped):
+    side, counts = etag_of(scoped, SIDE), etag_of(scoped, COUNTS)
+    elsewhere = new_order(package_area="P3")
+    WorkOrder.objects.filter(pk=elsewhere.pk).update(dispatch_flag="no_candidate")
+    assert polled(scoped, side, SIDE).status_code == 304
+    assert polled(scoped, counts, COUNTS).status_code == 304
+    here = new_order(phone="13900000009")
+    WorkOrder.objects.filter(pk=here.pk).update(dispatch_flag="no_candidate")
+    assert polled(scoped, side, SIDE).status_code == 200
+    response = polled(scoped, counts, COUNTS)
+    assert response.status_code == 200 and 'data-stuck="1"' in response.content.decode()
+
+
+def test_an_approval_in_another_district_keeps_the_scoped_counts(scoped):
+    from sla.services import approval_request
+
+    etag = etag_of(scoped, COUNTS)
+    elsewhere = dispatch_to(new_order(package_area="P3"), "T3")
+    approval_request(elsewhere, kind="suspend", reason="customer", by=tech_user("T3"))
+    assert polled(scoped, etag, COUNTS).status_code == 304
+    here = dispatch_to(new_order(phone="13900000009"), "T1")
+    approval_request(here, kind="suspend", reason="customer", by=tech_user("T1"))
+    response = polled(scoped, etag, COUNTS)
+    assert response.status_code == 200
+    assert 'data-approvals="1"' in response.content.decode()
+
+
+def test_an_unchanged_side_or_counts_poll_reads_its_marker_in_one_statement(desk):
+    side, counts = etag_of(desk, SIDE), etag_of(desk, COUNTS)
+    for url, etag in [(SIDE, side), (COUNTS, counts)]:
+        with CaptureQueriesContext(connection) as captured:
+            assert polled(desk, etag, url).status_code == 304
+        # the session and the user aside, one statement
+        ours = [q for q in captured.captured_queries if "sla_slaevent" in q["sql"]]
+        assert len(ours) == 1
+        assert "workorders_workorder" in ours[0]["sql"]
