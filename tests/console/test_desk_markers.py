@@ -4,9 +4,11 @@ district scoping of the side and counts markers."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,11 +17,13 @@ from org.models import RegionGroup, Technician
 from tests.conftest import make_user
 from tests.console.test_desk_poll_etags import (
     COUNTS,
+    FRIDAY_10,
+    QUEUE,
     SIDE,
     TECHS,
-    clock,  # noqa: F401 (the frozen Friday morning)
     dispatch_to,
     etag_of,
+    many_orders,
     new_order,
     polled,
     tech_user,
@@ -27,6 +31,12 @@ from tests.console.test_desk_poll_etags import (
 from workorders.models import WorkOrder
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(FRIDAY_10, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -162,3 +172,29 @@ def test_an_unchanged_side_or_counts_poll_reads_its_marker_in_one_statement(desk
         ours = [q for q in captured.captured_queries if "sla_slaevent" in q["sql"]]
         assert len(ours) == 1
         assert "workorders_workorder" in ours[0]["sql"]
+
+
+# --- the queue of a district during the CRM's burst -----------------------------------
+
+
+def test_a_new_order_past_a_capped_district_queue_page_keeps_its_304(scoped, clock):
+    # more open orders in the district than the count shows (1,000): the
+    # header says "more than 1,000" whatever arrives, and the page is the same
+    many_orders(1001)
+    etag = etag_of(scoped, QUEUE)
+    clock.shift(dt.timedelta(seconds=3))
+    new_order(phone="13900000009")
+    elsewhere = new_order(phone="13900000010", package_area="P3")
+    assert polled(scoped, etag, QUEUE).status_code == 304
+    assert elsewhere.number not in scoped.get(f"{QUEUE}?page=21").content.decode()
+
+
+def test_a_new_order_in_an_uncapped_district_queue_shows_its_new_count(scoped, clock):
+    # the exact count is shown in the queue's header only: it stays in the ETag
+    new_order()
+    etag = etag_of(scoped, QUEUE)
+    clock.shift(dt.timedelta(seconds=3))
+    new_order(phone="13900000009")
+    response = polled(scoped, etag, QUEUE)
+    assert response.status_code == 200
+    assert "共 2 单" in response.content.decode()
