@@ -19,7 +19,8 @@ The shape is the caller's key: everything that changes the SQL text (which
 filters are set, a slice's bounds, the number of ids in an ``IN``) must be in
 it; only values go through the stand-ins. Rows come back as the database
 driver gives them, without the ORM's converters (a marker compares them, it
-does not show them).
+does not show them). Statements run on the default database (the desk's; no
+replica routing).
 """
 
 from __future__ import annotations
