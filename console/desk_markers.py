@@ -38,15 +38,17 @@ from . import desk_rules
 from .desk_selectors import (
     COUNT_CAP,
     PAGE_SIZE,
-    TECH_STATES,
-    TECHNICIANS_PER_PAGE,
     QueueSlice,
     approvals_pending_in,
     queue_slice,
     stuck_pending_in,
+    user_district_id,
+)
+from .desk_technicians import (
+    TECH_STATES,
+    TECHNICIANS_PER_PAGE,
     technician_scope,
     technicians_in,
-    user_district_id,
 )
 
 _queue_markers = ProcessCache("POLICY_CACHE_SECONDS")

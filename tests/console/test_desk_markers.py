@@ -198,3 +198,48 @@ def test_a_new_order_in_an_uncapped_district_queue_shows_its_new_count(scoped, c
     response = polled(scoped, etag, QUEUE)
     assert response.status_code == 200
     assert "共 2 单" in response.content.decode()
+
+
+@pytest.mark.parametrize("sort", [None, "customer", "-deadline"])
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        {},
+        {"district": "D2"},
+        {"group": "G1", "same_day": True},
+        {"kind": "repair"},
+        {"status": "pending", "flag": "no_candidate"},
+        {"vip": True},
+    ],
+)
+@pytest.mark.parametrize("district", [None, "D1"])
+def test_the_queue_slice_lists_what_the_orm_lists(org, district, wanted, sort):
+    from console.desk_rules import queue_sort
+    from console.desk_selectors import queue_slice
+    from console.selectors import OPEN, _filtered
+    from org.models import District
+    from workorders.selectors import orders_visible_to
+
+    user = make_user("disp_q", "dispatcher", district=district)
+    for i, area in enumerate(["P1", "P2", "P3", "P4", "P1", "P3"]):
+        new_order(phone=f"1390000{i:04d}", package_area=area)
+    WorkOrder.objects.filter(number__endswith="3").update(kind="repair")
+    WorkOrder.objects.filter(package_area__code="P3").update(
+        dispatch_flag="no_candidate"
+    )
+    ids = {
+        "D2": District.objects.get(code="D2").pk,
+        "G1": RegionGroup.objects.get(code="G1").pk,
+    }
+    filters = {
+        k: str(ids.get(v, v)) if k in ("district", "group") else v
+        for k, v in wanted.items()
+    }
+    expected = list(
+        _filtered(orders_visible_to(user).filter(status__in=OPEN), filters)
+        .order_by(*queue_sort(sort)[1])
+        .values_list("id", flat=True)
+    )
+    found = queue_slice(user, filters, page=1, sort=sort)
+    assert [pk for pk, _at in found.pairs] == expected
+    assert found.total == len(expected)
