@@ -11,7 +11,10 @@
   page's 20 technicians, whatever the number of orders or technicians).
 
 A marker is a string; the views hash it into the ETag with who asks, the
-language and the query string (``desk_rules.poll_etag``).
+language and the query string (``desk_rules.poll_etag``). The side, counts and
+technicians markers run SQL built with the ORM once per process and shape
+(``dispatch_center.prepared``): compiling it on every poll cost more CPU than
+the poll's whole ``304``.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 
 from dispatch import selectors as dispatch_selectors
 from dispatch.models import RotaEntry
 from dispatch_center.caching import ProcessCache
+from dispatch_center.prepared import Prepared, aggregate_of, scalars
 from sla.models import Approval, ApprovalStatus, SlaEvent
 from workorders.models import Status, WorkOrder
 from workorders.selectors import orders_visible_to
@@ -34,18 +38,22 @@ from . import desk_rules
 from .desk_selectors import (
     COUNT_CAP,
     PAGE_SIZE,
+    QueueSlice,
+    approvals_pending_in,
+    queue_slice,
+    stuck_pending_in,
+    user_district_id,
+)
+from .desk_technicians import (
     TECH_STATES,
     TECHNICIANS_PER_PAGE,
-    QueueSlice,
-    approvals_pending,
-    queue_slice,
-    stuck_pending,
-    technicians_queryset,
-    user_district_id,
+    technician_scope,
+    technicians_in,
 )
 
 _queue_markers = ProcessCache("POLICY_CACHE_SECONDS")
 _policies = ProcessCache("POLICY_CACHE_SECONDS")
+_prepared = Prepared()
 
 
 def change_marker(user) -> str:
@@ -71,21 +79,49 @@ def side_marker(user) -> str:
     so a new order of the CRM's burst, unflagged, changes nothing), the
     newest approval and the number pending, the newest SLA event. The
     approvals and events are read city-wide (a change in another district
-    refreshes the panel too, never the other way round)."""
-    stuck = stuck_pending(user).aggregate(n=Count("id"), at=Max("updated_at"))
-    approvals = Approval.objects.aggregate(last=Max("id"))["last"]
-    pending = Approval.objects.filter(status=ApprovalStatus.PENDING).count()
-    events = SlaEvent.objects.aggregate(last=Max("id"))["last"]
-    return f"{stuck['n']}|{stuck['at']}|{approvals}|{pending}|{events}"
+    refreshes the panel too, never the other way round). One statement,
+    compiled once per process."""
+    scope = _district_scope(user)
+
+    def build(values) -> tuple[str, list]:
+        stuck = stuck_pending_in(values.get("district"))
+        return scalars(
+            aggregate_of(stuck, Count("id")),
+            aggregate_of(stuck, Max("updated_at")),
+            aggregate_of(Approval.objects.all(), Max("id")),
+            aggregate_of(
+                Approval.objects.filter(status=ApprovalStatus.PENDING), Count("id")
+            ),
+            aggregate_of(SlaEvent.objects.all(), Max("id")),
+        )
+
+    (found,) = _prepared.rows(("side", *scope), build, scope)
+    return "|".join(map(str, found))
 
 
 def counts_marker(user) -> str:
     """What the navigation counts show, but for the events leaving their 24
     hours (the views add the window bucket): the 无人可派 and approvals counts
     themselves (small indexed sets) and the newest SLA event (one probe)
-    instead of counting a day of events."""
-    events = SlaEvent.objects.aggregate(last=Max("id"))["last"]
-    return f"{stuck_pending(user).count()}|{approvals_pending(user).count()}|{events}"
+    instead of counting a day of events. One statement, compiled once per
+    process."""
+    scope = _district_scope(user)
+
+    def build(values) -> tuple[str, list]:
+        district_id = values.get("district")
+        return scalars(
+            aggregate_of(stuck_pending_in(district_id), Count("id")),
+            aggregate_of(approvals_pending_in(district_id), Count("id")),
+            aggregate_of(SlaEvent.objects.all(), Max("id")),
+        )
+
+    (found,) = _prepared.rows(("counts", *scope), build, scope)
+    return "|".join(map(str, found))
+
+
+def _district_scope(user) -> dict:
+    district_id = user_district_id(user)
+    return {} if district_id is None else {"district": district_id}
 
 
 @dataclass
@@ -144,12 +180,13 @@ def technicians_marker(
     user, filters: dict, *, text: str, state: str, page, now: datetime
 ) -> str:
     """What the technicians panel shows, without its facts or its render:
-    two statements (the page with its count, the load) whatever the numbers
-    of technicians and orders.
+    two statements bounded by the page's 20 technicians (compiled once per
+    process and shape), whatever the numbers of technicians and orders.
 
     1. the technicians of the page (of every match under a state filter):
        what the rows show of them (name, code, group, status, capacity, the
-       time of the last position), their rota entry today, and how many match;
+       time of the last position), their rota entry today, and how many match
+       (a count of the scope's technicians, an index-only count);
     2. their load, per technician: how many orders they hold, how many they
        completed today, the newest change among those (an order leaving a
        technician lowers a count; one arriving or changing moves the newest
@@ -159,12 +196,27 @@ def technicians_marker(
        other policies: an edit shows within ``POLICY_CACHE_SECONDS``).
     """
     today = dispatch_selectors.local_today(now)
+    scope = technician_scope(user, filters, text=text)
+    values = {**scope, "today": today}
+    if state in TECH_STATES:
+        rows = _prepared.rows(("technicians", *scope), _shown_technicians, values)
+        total = len(rows)
+    else:
+        rows, total = _technicians_page(scope, values, page)
+    load = _technicians_load([r[0] for r in rows], now)
+    return repr((total, rows, load, today, _work_hours()))
+
+
+def _shown_technicians(values):
+    """What the rows show of the technicians of a scope, with their rota entry
+    today and how many match (the same on every row)."""
     rota_today = RotaEntry.objects.filter(
-        technician_id=OuterRef("pk"), date=today
+        technician_id=OuterRef("pk"), date=values["today"]
     ).values("kind")[:1]
-    shown = (
-        technicians_queryset(user, filters, text=text)
-        .annotate(rota_today=Subquery(rota_today), matches=Window(Count("id")))
+    matches = aggregate_of(technicians_in(values), Count("id"))
+    return (
+        technicians_in(values)
+        .annotate(rota_today=Subquery(rota_today), matches=Subquery(matches))
         .values_list(
             "id",
             "name",
@@ -177,46 +229,65 @@ def technicians_marker(
             "matches",
         )
     )
-    if state in TECH_STATES:
-        rows = list(shown)
-        total = len(rows)
-    else:
-        rows, total = _technicians_page(shown, page)
-    held = Q(status__in=dispatch_selectors.OCCUPYING)
-    done = Q(
-        completed_at__gte=dispatch_selectors.local_midnight(now),
-        status__in=[Status.COMPLETED, Status.CLOSED],
-    )
-    load = sorted(
-        WorkOrder.objects.filter(technician_id__in=[r[0] for r in rows])
-        .filter(held | done)
-        .order_by()
-        .values("technician_id")
-        .annotate(
-            held=Count("id", filter=held),
-            done=Count("id", filter=done),
-            at=Max("updated_at"),
-        )
-        .values_list("technician_id", "held", "done", "at")
-    )
-    return repr((total, rows, load, today, _work_hours()))
 
 
-def _technicians_page(shown, page) -> tuple[list, int]:
-    """The rows of the page and how many match, in one statement (each row
-    carries the count of matches, a window); past the last page, the last
-    one as the panel shows it (the paginator's count and page)."""
+def _technicians_page(scope: dict, values: dict, page) -> tuple[list, int]:
+    """The rows of the page and how many match, in one statement; past the
+    last page, the last one as the panel shows it (the paginator's count and
+    page)."""
     try:
         number = int(page)
     except (TypeError, ValueError):
         number = 1  # as the paginator: not a number, the first page
     if number >= 1:
         offset = (number - 1) * TECHNICIANS_PER_PAGE
-        rows = list(shown[offset : offset + TECHNICIANS_PER_PAGE])
+        rows = _prepared.rows(
+            ("technicians-page", *scope, offset),
+            lambda v: _shown_technicians(v)[offset : offset + TECHNICIANS_PER_PAGE],
+            values,
+        )
         if rows or number == 1:
             return rows, rows[0][-1] if rows else 0
+    shown = _shown_technicians(values)
     current = Paginator(shown, TECHNICIANS_PER_PAGE).get_page(page)
     return list(current.object_list), current.paginator.count
+
+
+def _technicians_load(ids: list[int], now: datetime) -> list[tuple]:
+    """Per technician of ``ids``: orders held, orders completed today, the
+    newest change among those. A page's ids go through one compiled statement
+    (the list padded to a page with its last id: the same SQL for any page);
+    a state filter's every match, through the ORM."""
+    if not ids:
+        return []
+    midnight = dispatch_selectors.local_midnight(now)
+
+    def build(values):
+        held = Q(status__in=dispatch_selectors.OCCUPYING)
+        done = Q(
+            completed_at__gte=values["midnight"],
+            status__in=[Status.COMPLETED, Status.CLOSED],
+        )
+        wanted = [v for k, v in values.items() if k != "midnight"]
+        return (
+            WorkOrder.objects.filter(technician_id__in=wanted)
+            .filter(held | done)
+            .order_by()
+            .values("technician_id")
+            .annotate(
+                held=Count("id", filter=held),
+                done=Count("id", filter=done),
+                at=Max("updated_at"),
+            )
+            .values_list("technician_id", "held", "done", "at")
+        )
+
+    if len(ids) > TECHNICIANS_PER_PAGE:
+        return sorted(build({"midnight": midnight, **dict(enumerate(ids))}))
+    padded = ids + ids[-1:] * (TECHNICIANS_PER_PAGE - len(ids))
+    values = {f"t{n}": pk for n, pk in enumerate(padded)}
+    values["midnight"] = midnight
+    return sorted(_prepared.rows("technicians-load", build, values))
 
 
 def _work_hours() -> tuple:

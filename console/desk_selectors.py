@@ -17,14 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Q
 
-from dispatch import selectors as dispatch_selectors
 from dispatch_center.caching import ProcessCache
+from dispatch_center.prepared import Prepared
 from network_faults.selectors import faults_on_map
 from org.models import Technician
-from sla.models import ApprovalStatus, SlaEvent, SlaEventKind
+from sla.models import Approval, ApprovalStatus, SlaEvent, SlaEventKind
 from sla.selectors import approvals_visible_to
 from workorders import rules as wo_rules
 from workorders.models import Customer, WorkOrder
@@ -34,7 +33,6 @@ from . import desk_rules, rules
 from .selectors import (
     OPEN,
     OrderRow,
-    TechnicianRow,
     _filtered,
     order_rows,
     user_district_id,
@@ -44,12 +42,12 @@ PAGE_SIZE = 50
 #: Customers a partial search looks at; more means the text is too vague.
 SEARCH_CUSTOMERS = 500
 SEARCH_LIMIT = 50
-TECHNICIANS_PER_PAGE = 20
 #: Open orders drawn on the map at most (the most urgent first).
 MAP_LIMIT = 5000
 FEED_HOURS = 24
 
 _counts = ProcessCache("POLICY_CACHE_SECONDS")
+_prepared = Prepared()
 
 
 # --- the queue -------------------------------------------------------------------------
@@ -105,12 +103,52 @@ def _fetch_rows(user, ids: list[int], now: datetime) -> list[OrderRow]:
     return order_rows([found[i] for i in ids if i in found], now)
 
 
-def _queue_total(user, filters: dict, qs, marker: str | None) -> int:
+#: The queue's filters that are values (ids, choices); ``vip`` and
+#: ``same_day`` only switch a condition on.
+_QUEUE_VALUES = ("district", "area", "group", "kind", "status", "flag")
+_QUEUE_IDS = ("scope", "district", "area", "group")
+
+
+@dataclass(frozen=True)
+class QueueScope:
+    """The queue's open orders for a desk user and the desk's valid filters,
+    as values (the user's district, ``scope``, as ``orders_visible_to``
+    scopes a desk user; the filters' ids and choices) and switches."""
+
+    values: dict
+    switches: tuple[str, ...]
+
+    @classmethod
+    def of(cls, user, filters: dict) -> QueueScope:
+        values = {k: filters[k] for k in _QUEUE_VALUES if filters.get(k)}
+        if user_district_id(user) is not None:
+            values["scope"] = user_district_id(user)
+        values = {k: int(v) if k in _QUEUE_IDS else v for k, v in values.items()}
+        return cls(values, tuple(k for k in ("vip", "same_day") if filters.get(k)))
+
+    @property
+    def shape(self) -> tuple:
+        return (*sorted(self.values), *self.switches)
+
+    def orders(self, values: dict):
+        """The open orders of ``values`` (this scope's, or their stand-ins)."""
+        qs = WorkOrder.objects.filter(status__in=OPEN)
+        if "scope" in values:
+            qs = qs.filter(district_id=values["scope"])
+        return _filtered(qs, {**values, **dict.fromkeys(self.switches, True)})
+
+
+def _queue_total(user, filters: dict, scope: QueueScope, marker: str | None) -> int:
     """The number of orders up to ``COUNT_CAP + 1`` (a LIMITed count), kept
     per change marker: one count per change in the scope, not per poll."""
 
+    def build(v) -> tuple[str, list]:
+        capped = scope.orders(v).order_by().values("id")[: COUNT_CAP + 1]
+        sql, params = capped.query.sql_with_params()
+        return f"SELECT COUNT(*) FROM ({sql}) capped", list(params)
+
     def count() -> int:
-        return qs.order_by()[: COUNT_CAP + 1].count()
+        return _prepared.rows(("queue-count", *scope.shape), build, scope.values)[0][0]
 
     if marker is None:
         return count()
@@ -132,11 +170,12 @@ def _page_number(value, total: int) -> int:
 class QueueSlice:
     """One page of the queue before any join: the capped count, the page
     number, and the ``(id, updated_at)`` of its orders in order (one more
-    than a page: is there a next page?)."""
+    than a page: is there a next page?). ``updated_at`` as the database
+    driver gives it (a string on SQLite): the page marker compares it."""
 
     total: int
     number: int
-    pairs: tuple[tuple[int, datetime], ...]
+    pairs: tuple[tuple[int, datetime | str], ...]
 
 
 def queue_slice(
@@ -144,18 +183,25 @@ def queue_slice(
 ) -> QueueSlice:
     """The count, capped and kept per change marker, and the ids of the page
     (with their last change) from the queue index in the chosen order (SPEC
-    §4 queue order by default), without joins. Not for a search."""
-    _sort_key, ordering = desk_rules.queue_sort(sort)
-    qs = _filtered(orders_visible_to(user).filter(status__in=OPEN), filters)
-    total = _queue_total(user, filters, qs, marker)
+    §4 queue order by default), without joins. Not for a search. Both
+    statements are compiled once per process and shape (which filters, which
+    sort, which page): a poll during the CRM's burst, its change marker new
+    each time, runs them without building them."""
+    sort_key, ordering = desk_rules.queue_sort(sort)
+    scope = QueueScope.of(user, filters)
+    total = _queue_total(user, filters, scope, marker)
     number = _page_number(page, total)
     offset = (number - 1) * PAGE_SIZE
-    pairs = tuple(
-        qs.order_by(*ordering).values_list("id", "updated_at")[
-            offset : offset + PAGE_SIZE + 1
-        ]
+    pairs = _prepared.rows(
+        ("queue-page", *scope.shape, sort_key, offset),
+        lambda v: (
+            scope.orders(v)
+            .order_by(*ordering)
+            .values_list("id", "updated_at")[offset : offset + PAGE_SIZE + 1]
+        ),
+        scope.values,
     )
-    return QueueSlice(total, number, pairs)
+    return QueueSlice(total, number, tuple(pairs))
 
 
 def queue_page(
@@ -295,8 +341,12 @@ def desk_counts(user, *, now: datetime) -> DeskCounts:
 def stuck_pending(user):
     """The scope's pending orders flagged 无人可派 / 申请改派 (their own
     partial index, ``wo_flagged_pending``)."""
+    return stuck_pending_in(user_district_id(user))
+
+
+def stuck_pending_in(district_id: int | None):
+    """``stuck_pending`` of a district (None: city-wide)."""
     stuck = WorkOrder.objects.filter(status=wo_rules.PENDING).exclude(dispatch_flag="")
-    district_id = user_district_id(user)
     if district_id is not None:
         stuck = stuck.filter(district_id=district_id)
     return stuck
@@ -306,71 +356,13 @@ def approvals_pending(user):
     return approvals_visible_to(user).filter(status=ApprovalStatus.PENDING)
 
 
-# --- the technicians panel --------------------------------------------------------------
-
-TECH_STATES = ("on_duty", "off_duty", "full")
-
-
-@dataclass
-class TechnicianPage:
-    rows: list
-    page: Page
-    total: int
-
-
-def technicians_queryset(user, filters: dict, *, text: str):
-    """The technicians the panel lists, in its order: the user's scope, the
-    desk's district/area/group filters, the panel's name or code search."""
-    qs = Technician.objects.order_by("group__code", "code")
-    district_id = user_district_id(user) or filters.get("district")
-    if district_id:
-        qs = qs.filter(group__area__district_id=district_id)
-    if filters.get("area"):
-        qs = qs.filter(group__area_id=filters["area"])
-    if filters.get("group"):
-        qs = qs.filter(group_id=filters["group"])
-    text = text.strip()
-    if text:
-        qs = qs.filter(Q(name__contains=text) | Q(code__icontains=text))
-    return qs
-
-
-def technicians_page(
-    user, filters: dict, *, text: str, state: str, page, now: datetime
-) -> TechnicianPage:
-    """The technicians in scope, filtered by name/code and duty state, 20 a
-    page. Without a state filter the page is cut first and only its 20
-    technicians get their facts (four queries), whatever the scope's size; a
-    state filter needs every technician's facts to know who is in it."""
-    qs = technicians_queryset(user, filters, text=text).select_related(
-        "group", "home_package_area"
-    )
-    if state not in TECH_STATES:
-        current = Paginator(qs, TECHNICIANS_PER_PAGE).get_page(page)
-        technicians = list(current.object_list)
-        facts = _technician_facts(technicians, now)
-        rows = [TechnicianRow(t, facts[t.pk]) for t in technicians]
-        return TechnicianPage(rows, current, current.paginator.count)
-    technicians = list(qs)
-    facts = _technician_facts(technicians, now)
-    rows = [TechnicianRow(t, facts[t.pk]) for t in technicians]
-    if state == "on_duty":
-        rows = [r for r in rows if r.facts.on_duty]
-    elif state == "off_duty":
-        rows = [r for r in rows if not r.facts.on_duty]
-    elif state == "full":
-        rows = [r for r in rows if r.facts.open_orders >= r.facts.capacity]
-    current = Paginator(rows, TECHNICIANS_PER_PAGE).get_page(page)
-    return TechnicianPage(list(current.object_list), current, len(rows))
-
-
-def _technician_facts(technicians: list, now: datetime) -> dict:
-    return dispatch_selectors.technician_facts(
-        technicians,
-        now=now,
-        policy=dispatch_selectors.dispatch_policy(),
-        hours=dispatch_selectors.work_hours_table(),
-    )
+def approvals_pending_in(district_id: int | None):
+    """``approvals_pending`` of a desk user of a district (None: city-wide),
+    scoped as ``approvals_visible_to`` scopes staff: by the order's district."""
+    pending = Approval.objects.filter(status=ApprovalStatus.PENDING)
+    if district_id is not None:
+        pending = pending.filter(order__district_id=district_id)
+    return pending
 
 
 # --- the map ------------------------------------------------------------------------------

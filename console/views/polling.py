@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpResponseNotModified
 from django.utils.translation import get_language
 
-from .. import desk_rules, desk_selectors
+from .. import desk_rules, desk_technicians
 from ..forms import TechnicianFilterForm
 
 
@@ -85,7 +85,7 @@ def technicians_context(request, filters: dict, now) -> dict:
     wanted = form.filters()
     return {
         "tech_form": form,
-        "technicians": desk_selectors.technicians_page(
+        "technicians": desk_technicians.technicians_page(
             request.user,
             filters,
             text=wanted.get("tq", ""),
