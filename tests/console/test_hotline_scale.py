@@ -74,7 +74,9 @@ def test_the_count_is_a_limited_query(org, clock):  # noqa: F811
 
 
 def _options(html: str) -> list[tuple[str, str]]:
-    select = re.search(r'<select[^>]* name="package_area"[^>]*>(.*?)</select>', html, re.S)
+    select = re.search(
+        r'<select[^>]* name="package_area"[^>]*>(.*?)</select>', html, re.S
+    )
     assert select, "the repair form has its 小包区 list"
     return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select[1])
 
@@ -90,7 +92,10 @@ def test_the_repair_form_lists_the_package_areas_in_scope(org):
         for p in PackageArea.objects.select_related("group__area").order_by("code")
     ]
     d2 = _options(scoped.get("/console/hotline/").content.decode())
-    assert [label for _pk, label in d2[1:]] == ["伊山小区（伊山镇）", "杨集村（杨集农村）"]
+    assert [label for _pk, label in d2[1:]] == [
+        "伊山小区（伊山镇）",
+        "杨集村（杨集农村）",
+    ]
 
 
 def test_the_customers_package_area_is_chosen_and_a_bad_choice_is_refused(org):
@@ -121,3 +126,34 @@ def test_the_customers_package_area_is_chosen_and_a_bad_choice_is_refused(org):
         {"phone": "1", "package_area": chosen.pk},
     ).content.decode()
     assert f'<option value="{chosen.pk}" selected>' in again
+
+
+def test_a_long_select_escapes_as_djangos_select_does():
+    """The one-pass ``LongSelect`` shows the same options, values, labels
+    and choice as Django's ``Select``: text escaped, safe HTML kept."""
+    from django import forms
+    from django.utils.safestring import mark_safe
+    from django.utils.translation import gettext_lazy
+
+    from console.forms import LongSelect
+
+    choices = [
+        ("", "---"),
+        ("a&b", 'Tom & "Jerry" <x>'),
+        (7, mark_safe("<b>safe</b>")),
+        ("8", gettext_lazy("全部")),
+    ]
+    ours = LongSelect(choices=choices).render("f", 7, attrs={"id": "x"})
+    django_s = forms.Select(choices=choices).render("f", 7, attrs={"id": "x"})
+
+    def options(html):
+        return re.findall(r'<option value="([^"]*)"( selected)?>(.*?)</option>', html)
+
+    assert options(ours) == options(django_s) and len(options(ours)) == 4
+    assert (
+        '<option value="a&amp;b">Tom &amp; &quot;Jerry&quot; &lt;x&gt;</option>' in ours
+    )
+    assert '<option value="7" selected><b>safe</b></option>' in ours
+    assert ours.startswith('<select name="f" id="x">') or ours.startswith(
+        '<select id="x" name="f">'
+    )
