@@ -190,9 +190,19 @@ def insert_linked(parent, plan: InsertPlan, linked: Sequence[Linked]) -> None:
     ]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for values in rows:
-                params.extend(v for v in values if not _is_marker(v))
-            sql = _linked_sql(connection, plan, linked, rows)
+            # one pass per row: its own values to send, its markers' places
+            shape = []
+            for row, values in zip(linked, rows, strict=True):
+                at = []
+                for i, v in enumerate(values):
+                    if v is PARENT_ID:
+                        at.append((i, None))
+                    elif type(v) is FromParent:
+                        at.append((i, v.attname))
+                    else:
+                        params.append(v)
+                shape.append((id(row.plan), tuple(at)))
+            sql = _linked_sql(connection, plan, linked, tuple(shape))
             cursor.execute(
                 _execute_prepared(connection, cursor, sql, len(params)), params
             )
@@ -236,25 +246,16 @@ def _returning_sql(connection, plan: InsertPlan, n: int, more: str = "") -> str:
     return f"{plan.into(connection)} VALUES ({_marks(n)}) RETURNING {pk}{more}"
 
 
-def _linked_sql(connection, plan: InsertPlan, linked, rows) -> str:
+def _linked_sql(connection, plan: InsertPlan, linked, shape: tuple) -> str:
     """The one PostgreSQL statement; its text depends only on the plans and
     on where the markers stand, so it is built once per call site.
 
     A linked row's own values are typed by a ``CAST`` to the column's type
     without length (``INSERT ... SELECT`` does not type a bare literal by
     its target column; an over-long string is still refused, not cut).
+    ``shape``: per linked row, its plan's id and its markers' places
+    (``(index, None)`` for the parent's key, ``(index, attname)`` for a copy).
     """
-    shape = tuple(
-        (
-            id(row.plan),
-            tuple(
-                (i, v.attname if type(v) is FromParent else None)
-                for i, v in enumerate(values)
-                if _is_marker(v)
-            ),
-        )
-        for row, values in zip(linked, rows, strict=True)
-    )
     key = (id(plan), shape)
     sql = _linked_sqls.get(key)
     if sql is None:

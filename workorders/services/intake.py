@@ -81,10 +81,14 @@ class OrderIn:
         ).hexdigest()
 
 
+#: 32 characters (no 0/O, 1/I): a random byte modulo 32 picks each uniformly
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
 def _new_number(kind: str, at: datetime) -> str:
     prefix = {Kind.INSTALL: "Z", Kind.MOVE: "Y", Kind.REPAIR: "X"}[kind]
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    tail = "".join(secrets.choice(alphabet) for _ in range(6))
+    # six random bytes in one read of the system's generator, not six
+    tail = "".join(_NUMBER_ALPHABET[b % 32] for b in secrets.token_bytes(6))
     return f"{prefix}{rules.local(at):%y%m%d}{tail}"
 
 
