@@ -109,12 +109,16 @@ def _customer_save(
     changed: list[str],
     data: OrderIn,
     package_area: PackageArea,
+    *,
+    by,
+    now: datetime,
 ) -> Customer:
-    """Create the customer, or write the CRM's changes to the known one
-    (simple-history records either)."""
+    """Create the customer with its history row (one statement on
+    PostgreSQL, ``insert_linked``, as the order's), or write the CRM's
+    changes to the known one (simple-history records that)."""
     c = data.customer
     if customer is None:
-        return Customer.objects.create(
+        customer = Customer(
             name=c.name,
             phone=c.phone,
             account=c.account,
@@ -123,6 +127,12 @@ def _customer_save(
             address=data.address,
             package_area=package_area,
         )
+        insert_linked(
+            customer,
+            _customer_plan(),
+            [history_linked(customer, by=by, at=now, reason="", kind=CREATED)],
+        )
+        return customer
     if changed:
         for attr in changed:
             setattr(customer, attr, getattr(c, attr))
@@ -183,6 +193,11 @@ def _find_replayed(crm_order_id: str, idempotency_key: str) -> WorkOrder | None:
     if idempotency_key:
         return qs.filter(idempotency_key=idempotency_key).first()
     return None
+
+
+@cache
+def _customer_plan() -> InsertPlan:
+    return InsertPlan(Customer)
 
 
 @cache
@@ -263,7 +278,7 @@ def _insert_order(
         and not transaction.get_connection().in_atomic_block
     )
     with nullcontext() if alone else transaction.atomic():
-        customer = _customer_save(customer, changed, data, package_area)
+        customer = _customer_save(customer, changed, data, package_area, by=by, now=now)
         order = WorkOrder(
             **fault_holds.intake_link_fields(probe),
             number=_new_number(data.kind, accepted_at),
