@@ -16,7 +16,10 @@ service, the response):
    floor rows (``POST /bench/floor/``), alternating, timing each request's
    CPU (``time.process_time``) and wall time: the intake's CPU over the
    floor's is what ``bench/intake.py``'s ratio measures, without gunicorn,
-   the load generator and PostgreSQL's own CPU;
+   the load generator and PostgreSQL's own CPU; and the CPU of the
+   PostgreSQL backend serving this process over each request (its
+   ``/proc/<pid>/schedstat``, in nanoseconds: index maintenance, triggers,
+   planning), which other load on the machine barely disturbs;
 2. the statements of one warm create, listed;
 3. with ``--profile N``: cProfile over the creates, the top N functions by
    cumulative and by own time.
@@ -88,6 +91,13 @@ def run(env: Environment, args) -> int:
         )
         assert r.status_code == 201, r.content
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+
+    def backend_ns() -> int:
+        return int(backend.read_text().split()[0])
+
     for phone in phones:  # known customers, warm caches
         create(phone)
     for _ in range(20):
@@ -95,10 +105,12 @@ def run(env: Environment, args) -> int:
 
     cpu = {"intake": [], "floor": []}
     wall = {"intake": [], "floor": []}
+    db = {"intake": 0, "floor": 0}
     for _ in range(args.creates):
         for name, call in (("intake", create), ("floor", floor)):
-            c0, w0 = time.process_time(), time.perf_counter()
+            c0, w0, d0 = time.process_time(), time.perf_counter(), backend_ns()
             call()
+            db[name] += backend_ns() - d0
             cpu[name].append(1000 * (time.process_time() - c0))
             wall[name].append(1000 * (time.perf_counter() - w0))
 
@@ -107,7 +119,8 @@ def run(env: Environment, args) -> int:
         print(
             f"  {name:7} CPU mean {statistics.fmean(cpu[name]):6.2f} ms, "
             f"median {statistics.median(cpu[name]):6.2f} ms; "
-            f"wall median {statistics.median(wall[name]):6.2f} ms"
+            f"wall median {statistics.median(wall[name]):6.2f} ms; "
+            f"PostgreSQL CPU mean {db[name] / 1e6 / args.creates:5.2f} ms"
         )
     ratio = statistics.fmean(cpu["floor"]) / statistics.fmean(cpu["intake"])
     print(f"  floor CPU / intake CPU = {100 * ratio:.1f} %")

@@ -17,6 +17,7 @@ import copy
 from collections.abc import Mapping
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
@@ -37,6 +38,35 @@ class CachedFieldsMixin:
 
 class Serializer(CachedFieldsMixin, serializers.Serializer):
     """A plain serializer: copies its declared fields shallowly, not deeply."""
+
+
+class InputSerializer(Serializer):
+    """A plain serializer of request input whose fields are bound once per
+    process (per class), not per request.
+
+    ``Serializer(data=...).is_valid()`` walks ``fields``: for each request
+    ~20 field copies bound to the new instance, and a nested serializer made
+    afresh with its own. Validating reads the fields and writes nothing on
+    them (``to_internal_value``, validators, ``validate_empty_values``), and
+    what it reads through the parent (``root.partial``, ``context``) is the
+    same for every instance made with data alone: those share one bound set,
+    held by an instance of the class made once. ``is_valid``,
+    ``validated_data`` and ``errors`` stay the instance's own, so answers and
+    error bodies are DRF's. An instance with context, ``partial`` or no data
+    (schema generation, rendering) binds its own fields as before.
+    """
+
+    @cached_property
+    def fields(self):
+        cls = type(self)
+        shared = hasattr(self, "initial_data") and not self._context
+        if not shared or self.partial:
+            return super().fields
+        prototype = cls.__dict__.get("_bound_prototype")
+        if prototype is None:
+            # On this very class; a race between two threads binds it twice.
+            prototype = cls._bound_prototype = cls()
+        return prototype.fields
 
 
 class ModelSerializer(CachedFieldsMixin, serializers.ModelSerializer):

@@ -180,6 +180,21 @@ def is_postgres():
     return connection.vendor == "postgresql"
 
 
+def statement_text(sql: str) -> str:
+    """The statement a logged query ran: for an ``EXECUTE`` of a statement
+    prepared in this session (``dispatch_center.inserts``) the prepared
+    text, from ``pg_prepared_statements``; otherwise ``sql`` itself."""
+    if not sql.startswith("EXECUTE "):
+        return sql
+    name = sql.split()[1].split("(")[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE name = %s", [name]
+        )
+        (prepared,) = cursor.fetchone()
+    return prepared.split(" AS ", 1)[1]
+
+
 @pytest.fixture
 def org(db):
     org_import(ORG)

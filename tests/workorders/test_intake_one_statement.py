@@ -5,7 +5,8 @@ With production's per-process caches warm (token, package area, policy) a
 create for a known customer the CRM does not change is two statements: the
 customer (with the previous-repair subquery for a repair), then one
 ``WITH ... INSERT`` writing the order, its history row and its ``created``
-timeline line, atomic by itself, so no ``BEGIN``/``COMMIT``. Anything else
+timeline line, atomic by itself, so no ``BEGIN``/``COMMIT``; prepared once
+per session, so a warm create runs it as ``EXECUTE``. Anything else
 written with the order (a new or changed customer, a fault link) goes in a
 transaction as before.
 """
@@ -16,7 +17,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import client_for, make_user, order_payload
+from tests.conftest import client_for, make_user, order_payload, statement_text
 from workorders.models import WorkOrder, WorkOrderEvent
 
 URL = "/api/v1/work-orders/"
@@ -58,9 +59,11 @@ def test_a_warm_create_for_a_known_customer_is_two_statements(warm_crm):
     assert len(statements) == 2, listing
     assert statements[0].startswith('SELECT c."id"'), listing
     assert '"workorders_customer"' in statements[0]
-    assert statements[1].startswith('WITH p AS (INSERT INTO "workorders_workorder"')
-    assert 'INSERT INTO "workorders_historicalworkorder"' in statements[1]
-    assert 'INSERT INTO "workorders_workorderevent"' in statements[1]
+    assert statements[1].startswith("EXECUTE "), listing  # prepared by the warm-up
+    written = statement_text(statements[1])
+    assert written.startswith('WITH p AS (INSERT INTO "workorders_workorder"')
+    assert 'INSERT INTO "workorders_historicalworkorder"' in written
+    assert 'INSERT INTO "workorders_workorderevent"' in written
 
 
 def test_a_new_customer_is_written_in_one_transaction_with_the_order(warm_crm):
@@ -71,9 +74,12 @@ def test_a_new_customer_is_written_in_one_transaction_with_the_order(warm_crm):
         customer={"phone": "13700000000"},
     )
     kinds = [sql.split()[0] for sql in statements]
-    assert kinds == ["SELECT", "BEGIN", "INSERT", "INSERT", "WITH", "COMMIT"], (
-        statements
-    )
+    # the customer with its history row, then the order with its records:
+    # each one prepared statement (the warm-up's first create prepared both)
+    assert kinds == ["SELECT", "BEGIN", "EXECUTE", "EXECUTE", "COMMIT"], statements
+    written = statement_text(statements[2])
+    assert written.startswith('WITH p AS (INSERT INTO "workorders_customer"')
+    assert 'INSERT INTO "workorders_historicalcustomer"' in written
 
 
 def test_a_failed_one_statement_create_leaves_nothing(warm_crm):
@@ -96,6 +102,6 @@ def test_a_warm_repair_adds_only_the_fault_probe(warm_crm):
     body = {"kind": "repair", "source": "hotline", "accepted_at": None}
     _create(warm_crm, crm_order_id="W-R0", **body)
     statements = _statements(warm_crm, crm_order_id="W-R1", **body)
-    assert [sql.split()[0] for sql in statements] == ["SELECT", "SELECT", "WITH"]
+    assert [sql.split()[0] for sql in statements] == ["SELECT", "SELECT", "EXECUTE"]
     assert '"completed_at" DESC LIMIT 1' in statements[0]  # the previous repair
     assert '"workorders_faulthold"' in statements[1]

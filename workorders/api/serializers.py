@@ -2,7 +2,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from dispatch_center.fields import BusinessDateTimeField
-from dispatch_center.serializers import ModelSerializer, Serializer
+from dispatch_center.serializers import InputSerializer, ModelSerializer, Serializer
 from org.models import Product
 
 from ..models import (
@@ -37,7 +37,7 @@ class CustomerInSerializer(Serializer):
     segment = serializers.ChoiceField(Segment.choices, default=Segment.PUBLIC)
 
 
-class WorkOrderCreateSerializer(Serializer):
+class WorkOrderCreateSerializer(InputSerializer):
     crm_order_id = serializers.CharField(
         max_length=64, required=False, default="", allow_blank=True
     )

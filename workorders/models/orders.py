@@ -29,7 +29,10 @@ from .timeline import TimelineEvent
 
 class Customer(models.Model):
     name = models.CharField(_("姓名"), max_length=100)
-    phone = models.CharField(_("电话"), max_length=20, db_index=True)
+    # Indexed in Meta (``customer_phone``): looked up by the whole number,
+    # so no ``_like`` (prefix) index; partial numbers go through the trigram
+    # index (migration 0008).
+    phone = models.CharField(_("电话"), max_length=20)
     account = models.CharField(_("账号"), max_length=64, blank=True, default="")
     level = models.CharField(
         _("客户等级"),
@@ -45,14 +48,19 @@ class Customer(models.Model):
         PackageArea, models.SET_NULL, null=True, blank=True, verbose_name=_("小包区")
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    history = HistoricalRecords()
+    # The history is read per customer (admin history, by ``id``): the
+    # copies of the phone and package-area indexes were never used.
+    history = HistoricalRecords(no_db_index=["phone", "package_area"])
 
     class Meta:
         verbose_name = _("客户")
         verbose_name_plural = verbose_name
         # The desk's search by a whole (short) name; longer parts go through
         # the trigram index (migration 0007, PostgreSQL only).
-        indexes = [models.Index(fields=["name"], name="customer_name")]
+        indexes = [
+            models.Index(fields=["name"], name="customer_name"),
+            models.Index(fields=["phone"], name="customer_phone"),
+        ]
 
     def __str__(self):
         return f"{self.name} {self.phone}"
@@ -62,8 +70,25 @@ class Customer(models.Model):
         return self.level in rules.VIP_LEVELS
 
 
+#: the work order's columns its history copies without their index
+_UNREAD_IN_HISTORY = [
+    "number",
+    "customer_token",
+    "accepted_at",
+    "customer",
+    "package_area",
+    "group",
+    "district",
+    "technician",
+    "network_fault",
+    "created_by",
+]
+
+
 class WorkOrder(models.Model):
-    number = models.CharField(_("工单号"), max_length=32, unique=True)
+    # unique by a constraint in Meta: a unique field would also get a
+    # ``_like`` index, and numbers are never searched by prefix
+    number = models.CharField(_("工单号"), max_length=32)
     crm_order_id = models.CharField(
         _("CRM订单号"), max_length=64, blank=True, default=""
     )
@@ -79,8 +104,16 @@ class WorkOrder(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
+    # The foreign keys below have no index of their own: a composite index
+    # in Meta starts with each (``wo_customer_product_done``,
+    # ``wo_group_status``, ``wo_district_status``, ``wo_technician_status``)
+    # and serves their lookups and PROTECT checks.
     customer = models.ForeignKey(
-        Customer, models.PROTECT, related_name="orders", verbose_name=_("客户")
+        Customer,
+        models.PROTECT,
+        related_name="orders",
+        verbose_name=_("客户"),
+        db_index=False,
     )
     address = models.CharField(_("地址"), max_length=255)
     package_area = models.ForeignKey(
@@ -89,10 +122,18 @@ class WorkOrder(models.Model):
     # Copied from the package area at intake: a reorganisation later must not
     # move history, and the console filters on these at every refresh.
     group = models.ForeignKey(
-        RegionGroup, models.PROTECT, related_name="orders", verbose_name=_("区域组")
+        RegionGroup,
+        models.PROTECT,
+        related_name="orders",
+        verbose_name=_("区域组"),
+        db_index=False,
     )
     district = models.ForeignKey(
-        District, models.PROTECT, related_name="orders", verbose_name=_("区局")
+        District,
+        models.PROTECT,
+        related_name="orders",
+        verbose_name=_("区局"),
+        db_index=False,
     )
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
@@ -135,6 +176,7 @@ class WorkOrder(models.Model):
         blank=True,
         related_name="orders",
         verbose_name=_("装维工程师"),
+        db_index=False,
     )
     queue_rank = models.PositiveSmallIntegerField(
         _("派单优先级"), default=1, help_text=_("0 = VIP或当日装/修，优先派单")
@@ -234,11 +276,12 @@ class WorkOrder(models.Model):
         related_name="+",
         verbose_name=_("录入人"),
     )
-    #: the customer's own page (SPEC §14): an unguessable token, not the id
-    customer_token = models.CharField(
+    #: the customer's own page (SPEC §14): an unguessable token, not the id;
+    #: unique by a constraint in Meta (looked up whole: no ``_like`` index);
+    #: NULL, not "", for an order without one, which the constraint ignores
+    customer_token = models.CharField(  # noqa: DJ001
         _("客户页面令牌"),
         max_length=43,
-        unique=True,
         null=True,
         blank=True,
         editable=False,
@@ -251,8 +294,12 @@ class WorkOrder(models.Model):
     # SQLite (whose writers are serialised). See selectors.change_feed.
     change_seq = models.BigIntegerField(_("变更序号"), default=0, editable=False)
     # The scan's bookkeeping is not order history; escalations and misses are.
+    # The history is read per order (admin history, by ``id``); simple-history
+    # would index its copy of every foreign key and unique field besides,
+    # indexes no query used and every write of an order maintained.
     history = HistoricalRecords(
-        excluded_fields=["sla_next_check_at", "sla_warnings_sent", "change_seq"]
+        excluded_fields=["sla_next_check_at", "sla_warnings_sent", "change_seq"],
+        no_db_index=_UNREAD_IN_HISTORY,
     )
 
     class Meta:
@@ -260,6 +307,10 @@ class WorkOrder(models.Model):
         verbose_name_plural = verbose_name
         ordering = ["-accepted_at", "-id"]
         constraints = [
+            models.UniqueConstraint(fields=["number"], name="workorder_unique_number"),
+            models.UniqueConstraint(
+                fields=["customer_token"], name="workorder_unique_customer_token"
+            ),
             models.UniqueConstraint(
                 fields=["crm_order_id"],
                 condition=~Q(crm_order_id=""),
@@ -398,8 +449,13 @@ def customer_url(order: WorkOrder) -> str | None:
 class WorkOrderEvent(TimelineEvent):
     """One line of the order timeline: who did what, when, from/to and why."""
 
+    # indexed by ``woevent_order_at``, which starts with it
     order = models.ForeignKey(
-        WorkOrder, models.CASCADE, related_name="events", verbose_name=_("工单")
+        WorkOrder,
+        models.CASCADE,
+        related_name="events",
+        verbose_name=_("工单"),
+        db_index=False,
     )
     kind = models.CharField(_("事件"), max_length=32, choices=EventKind.choices)
     from_status = models.CharField(_("原状态"), max_length=16, blank=True, default="")

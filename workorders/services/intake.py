@@ -81,10 +81,14 @@ class OrderIn:
         ).hexdigest()
 
 
+#: 32 characters (no 0/O, 1/I): a random byte modulo 32 picks each uniformly
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
 def _new_number(kind: str, at: datetime) -> str:
     prefix = {Kind.INSTALL: "Z", Kind.MOVE: "Y", Kind.REPAIR: "X"}[kind]
-    alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    tail = "".join(secrets.choice(alphabet) for _ in range(6))
+    # six random bytes in one read of the system's generator, not six
+    tail = "".join(_NUMBER_ALPHABET[b % 32] for b in secrets.token_bytes(6))
     return f"{prefix}{rules.local(at):%y%m%d}{tail}"
 
 
@@ -105,12 +109,16 @@ def _customer_save(
     changed: list[str],
     data: OrderIn,
     package_area: PackageArea,
+    *,
+    by,
+    now: datetime,
 ) -> Customer:
-    """Create the customer, or write the CRM's changes to the known one
-    (simple-history records either)."""
+    """Create the customer with its history row (one statement on
+    PostgreSQL, ``insert_linked``, as the order's), or write the CRM's
+    changes to the known one (simple-history records that)."""
     c = data.customer
     if customer is None:
-        return Customer.objects.create(
+        customer = Customer(
             name=c.name,
             phone=c.phone,
             account=c.account,
@@ -119,6 +127,12 @@ def _customer_save(
             address=data.address,
             package_area=package_area,
         )
+        insert_linked(
+            customer,
+            _customer_plan(),
+            [history_linked(customer, by=by, at=now, reason="", kind=CREATED)],
+        )
+        return customer
     if changed:
         for attr in changed:
             setattr(customer, attr, getattr(c, attr))
@@ -179,6 +193,11 @@ def _find_replayed(crm_order_id: str, idempotency_key: str) -> WorkOrder | None:
     if idempotency_key:
         return qs.filter(idempotency_key=idempotency_key).first()
     return None
+
+
+@cache
+def _customer_plan() -> InsertPlan:
+    return InsertPlan(Customer)
 
 
 @cache
@@ -259,7 +278,7 @@ def _insert_order(
         and not transaction.get_connection().in_atomic_block
     )
     with nullcontext() if alone else transaction.atomic():
-        customer = _customer_save(customer, changed, data, package_area)
+        customer = _customer_save(customer, changed, data, package_area, by=by, now=now)
         order = WorkOrder(
             **fault_holds.intake_link_fields(probe),
             number=_new_number(data.kind, accepted_at),
