@@ -449,6 +449,7 @@ def main() -> int:
                 f"http://127.0.0.1:{port}",
                 "--csv",
                 str(csv_prefix),
+                "--csv-full-history",
                 "--only-summary",
                 "--stop-timeout",
                 "20",
@@ -502,6 +503,7 @@ def main() -> int:
             info["stats"] = list(csv.DictReader(f))
         with open(f"{csv_prefix}_failures.csv") as f:
             info["failures"] = list(csv.DictReader(f))
+        info["timeline"] = timeline(Path(f"{csv_prefix}_stats_history.csv"))
         info["locust_tail"] = (pg.tmp / "locust.log").read_text()[-3000:]
         OUT_DIR.mkdir(exist_ok=True)
         path = OUT_DIR / f"console-load-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
@@ -540,6 +542,33 @@ def burst_cpu(samples: list[tuple], start: float, seconds: float) -> dict:
     }
 
 
+def timeline(history: Path, step: int = 30) -> list[dict]:
+    """All requests' p95 and p99 (Locust's sliding 10-s window) and rate per
+    ``step`` seconds of the run: the start's cold caches and first full
+    renders, the burst and what follows it apart."""
+    if not history.exists():
+        return []
+    with open(history) as f:
+        rows = [r for r in csv.DictReader(f) if r["Name"] == "Aggregated"]
+    if not rows:
+        return []
+    t0 = int(rows[0]["Timestamp"])
+    buckets: dict[int, list[dict]] = {}
+    for row in rows:
+        if row["95%"] in ("N/A", "0"):
+            continue
+        buckets.setdefault((int(row["Timestamp"]) - t0) // step, []).append(row)
+    return [
+        {
+            "from_s": k * step,
+            "p95_max_ms": max(float(r["95%"]) for r in rs),
+            "p99_max_ms": max(float(r["99%"]) for r in rs),
+            "req_s": round(sum(float(r["Requests/s"]) for r in rs) / len(rs), 1),
+        }
+        for k, rs in sorted(buckets.items())
+    ]
+
+
 def print_table(info: dict) -> None:
     print("\n| request | count | fails | p50 ms | p95 ms | p99 ms | max ms | req/s |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -554,6 +583,14 @@ def print_table(info: dict) -> None:
     print(f"during the CRM burst: {info.get('cpu_during_burst')}")
     print(f"load average (1 min) during the run: {info['load_average_1min']}")
     print(f"machine: {info['machine']}")
+    if info.get("timeline"):
+        print("\n| from s | p95 ms (max of 10-s windows) | p99 ms | req/s |")
+        print("|---:|---:|---:|---:|")
+        for t in info["timeline"]:
+            print(
+                f"| {t['from_s']} | {t['p95_max_ms']:.0f} | {t['p99_max_ms']:.0f} "
+                f"| {t['req_s']} |"
+            )
 
 
 if __name__ == "__main__":
