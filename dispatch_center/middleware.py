@@ -1,5 +1,4 @@
-"""Request plumbing shared by every view: bad bytes in, database down, the
-message storage made only when used.
+"""Request plumbing shared by every view: bad bytes in, database down.
 
 Both are answered once here rather than in each view: an API path gets JSON
 (clients parse it), a page gets a Chinese page that extends nothing that needs
@@ -9,16 +8,12 @@ the database.
 from __future__ import annotations
 
 import logging
-from functools import partial
 
-from django.contrib.messages import middleware as messages_middleware
-from django.contrib.messages.storage import default_storage
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.functional import SimpleLazyObject, empty
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -121,22 +116,3 @@ class DatabaseUnavailableMiddleware:
             exception.__class__.__name__,
         )
         return database_unavailable_response(request)
-
-
-class MessageMiddleware(messages_middleware.MessageMiddleware):
-    """Django's, with the message storage made when a request first uses it.
-
-    Django makes it for every request (a cookie signer and the session's
-    storage), though only the console's pages after a form ever show or
-    keep a message; the CRM's creates and the desk's polls never do (2 % of
-    a create's samples under gunicorn, py-spy of bench/intake.py).
-    """
-
-    def process_request(self, request):
-        request._messages = SimpleLazyObject(partial(default_storage, request))
-
-    def process_response(self, request, response):
-        storage = getattr(request, "_messages", None)
-        if isinstance(storage, SimpleLazyObject) and storage._wrapped is empty:
-            return response  # never used: nothing to keep
-        return super().process_response(request, response)

@@ -80,8 +80,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Django's, reading the session's user, roles and district in one statement.
     "dispatch_center.session_auth.AuthenticationMiddleware",
-    # Django's, the storage made when first used (not on every poll or create).
-    "dispatch_center.middleware.MessageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "dispatch_center.middleware.DatabaseUnavailableMiddleware",

@@ -154,33 +154,3 @@ def test_the_schema_offers_json_request_bodies_only(client):
         for media_type in operation.get("requestBody", {}).get("content", {})
     }
     assert media == {"application/json"}
-
-
-def test_the_message_storage_is_made_only_when_a_request_uses_it(org):
-    """Polls and creates never show a message: no storage, no cookie; a
-    message a view adds still reaches the next page (test_desks pins that)."""
-    from django.contrib import messages
-    from django.contrib.messages.storage import default_storage
-    from django.http import HttpResponse
-    from django.test import RequestFactory
-    from django.utils.functional import empty
-
-    from dispatch_center.middleware import MessageMiddleware
-
-    client = Client()
-    client.force_login(make_user("poller", "dispatcher"))
-    poll = client.get("/console/dispatch/queue/")
-    assert poll.status_code == 200
-    assert poll.wsgi_request._messages._wrapped is empty
-    assert "messages" not in poll.cookies
-
-    request = RequestFactory().get("/")
-    request.session = client.session
-    middleware = MessageMiddleware(lambda r: None)
-    middleware.process_request(request)
-    messages.info(request, "已保存")
-    response = middleware.process_response(request, HttpResponse())
-    later = RequestFactory().get("/")
-    later.COOKIES["messages"] = response.cookies["messages"].value
-    later.session = client.session
-    assert [str(m) for m in default_storage(later)] == ["已保存"]
