@@ -121,10 +121,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-_PG_ENGINE = "dispatch_center.postgresql"  # Django's, a cheaper health check
-for _alias in DATABASES.values():
-    if _alias["ENGINE"] == "django.db.backends.postgresql":
-        _alias["ENGINE"] = _PG_ENGINE
 # Reports and exports read from a streaming replica when one is configured
 # (dispatch_center/replica.py), the primary when it is down or lags.
 if env.str("DATABASE_REPLICA_URL", default=""):
@@ -133,8 +129,6 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["replica"]["ENGINE"] = _PG_ENGINE
 DATABASE_ROUTERS = ["dispatch_center.replica.ReplicaRouter"]
 DATABASE_REPLICA_MAX_LAG_SECONDS = env.float(
     "DATABASE_REPLICA_MAX_LAG_SECONDS", default=30.0
