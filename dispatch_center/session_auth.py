@@ -44,7 +44,8 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 class SessionStore(db.SessionStore):
-    """``django.contrib.sessions.backends.db`` read by one prepared statement."""
+    """``django.contrib.sessions.backends.db``, read by one statement built once
+    per process (its signed text decoded once per process)."""
 
     def _get_session_from_db(self):
         model = self.model
